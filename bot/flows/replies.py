@@ -1,0 +1,76 @@
+"""Neutral messages between the flows and the transports.
+
+Flows never see Telegram objects: a transport turns an update into ``Incoming`` and
+renders each ``Reply``. Reply text is the small HTML subset Telegram accepts; every
+value a user typed must pass through ``esc`` before it is put into a reply.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+def esc(value: object) -> str:
+    """Escape user-provided text for Telegram HTML (and the terminal, which unescapes)."""
+    return html.escape(str(value), quote=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback data: an opaque token, never an object id
+
+
+@dataclass(frozen=True)
+class Document:
+    file_name: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+    # A file already on Telegram's servers (evidence shown to the other party).
+    file_id: str | None = None
+    # The transport may edit the message that carried the pressed button instead of
+    # sending a new one: a step re-rendered in place reads better than a flood.
+    replace: bool = False
+    progress: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Sender:
+    telegram_id: int
+    display_name: str = ""
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_id: str
+    kind: str = "document"  # document | photo | video
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    sender: Sender
+    text: str | None = None
+    callback: str | None = None
+    attachment: Attachment | None = None
+    # Something we cannot use as an answer (sticker, location, poll...): say so politely.
+    unsupported: str | None = None
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    # Shown by answerCallbackQuery (e.g. "This button has expired"); None: a silent answer.
+    callback_notice: str | None = None
