@@ -1,0 +1,166 @@
+"""The application: settings, database, clock and flows, and the one way an update
+is handled (``App.handle``), whatever transport it came from.
+
+Each update is one unit of work: one transaction holding the user's row lock (an
+in-process lock on SQLite, plus a PostgreSQL advisory lock so several workers never
+interleave one user's answers). Anything unexpected is rolled back and the user gets
+a polite message; their earlier answers are untouched because they were committed
+by earlier updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings
+from bot.flows.base import Ctx
+from bot.flows.engine import Engine
+from bot.flows.replies import Incoming, Outcome, Reply
+from bot.i18n import _, normalise_locale, use_locale
+from bot.services import directory
+from storage.db import create_engine, is_up_to_date, session_factory, upgrade_database_async
+from storage.models import User
+from storage.secrets import get_or_create_secret
+from storage.users import get_or_create_user
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    engine: Engine
+    secret: bytes
+    rules: Any
+    # Dispute-team members: from configuration, plus those the terminal's /as adds.
+    team: set[int] = field(default_factory=set)
+    _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+    # Called after every committed update: transports use it to push due notices.
+    after_commit: list[Any] = field(default_factory=list)
+
+    def is_team(self, user: User) -> bool:
+        return user.telegram_id in self.team
+
+    def _lock_for(self, telegram_id: int) -> asyncio.Lock:
+        lock = self._locks.get(telegram_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[telegram_id] = lock
+        return lock
+
+    async def handle(self, incoming: Incoming) -> Outcome:
+        sender = incoming.sender
+        async with self._lock_for(sender.telegram_id):
+            try:
+                outcome = await self._handle_in_transaction(incoming)
+            except Exception:
+                log.exception("update from %s failed; rolled back", sender.telegram_id)
+                with use_locale(sender.language_code or self.settings.default_locale):
+                    return Outcome(
+                        [
+                            Reply(
+                                text=_(
+                                    "Sorry, something went wrong on our side. Your earlier "
+                                    "answers are safe: please send that again, or /cancel."
+                                )
+                            )
+                        ],
+                        callback_notice=_("Please try again."),
+                    )
+        for hook in self.after_commit:
+            await hook()
+        return outcome
+
+    async def _handle_in_transaction(self, incoming: Incoming) -> Outcome:
+        sender = incoming.sender
+        async with self.sessions() as session, session.begin():
+            if self.db.dialect.name == "postgresql":
+                # Serialise one user's updates across workers for this transaction.
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": sender.telegram_id}
+                )
+            now = self.clock.now()
+            locale = normalise_locale(sender.language_code or self.settings.default_locale)
+            user, _created = await get_or_create_user(
+                session,
+                sender.telegram_id,
+                display_name=sender.display_name,
+                locale=locale,
+                timezone="UTC",
+                now=now,
+            )
+            with use_locale(user.locale, user.timezone):
+                ctx = Ctx(
+                    app=self,
+                    session=session,
+                    user=user,
+                    data={},
+                    now=now,
+                    is_team=self.is_team(user),
+                )
+                return await self.engine.handle(ctx, incoming)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def prepare_database(settings: Settings) -> AsyncEngine:
+    """Migrate the embedded SQLite database on first start; insist on it for PostgreSQL."""
+    db = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    if not await is_up_to_date(db):
+        if settings.is_sqlite:
+            await upgrade_database_async(settings.database_url)
+        else:
+            await db.dispose()
+            raise ConfigError(
+                "TRADEGUARD_DATABASE_URL: the database schema is not up to date; "
+                "run `tradeguard db upgrade` first"
+            )
+    return db
+
+
+async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
+    from bot.flows.registry import build_engine
+    from policy import load_rules
+
+    db = await prepare_database(settings)
+    sessions = session_factory(db)
+    clock = clock or SystemClock()
+    async with sessions() as session, session.begin():
+        secret = (
+            settings.secret_key.get_secret_value()
+            if settings.secret_key is not None
+            else await get_or_create_secret(session, "button_signing")
+        )
+        if await directory.directory_is_empty(session):
+            report = await directory.import_suppliers(
+                session, directory.DEMO_DIRECTORY.read_text(encoding="utf-8"), clock.now()
+            )
+            log.info("loaded the demo supplier directory: %s suppliers", report.created)
+    return App(
+        settings=settings,
+        db=db,
+        sessions=sessions,
+        clock=clock,
+        engine=build_engine(),
+        secret=secret.encode(),
+        rules=load_rules(profile=settings.rules_profile),
+        team=set(settings.dispute_team),
+    )

@@ -1,0 +1,116 @@
+"""The ``tradeguard`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradeguard", description="Trade Assurance assistant for B2B buyers."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="chat with the bot in this terminal (no token needed)")
+    chat.add_argument("--lang", help="your language, e.g. en, zh-hans, pt-br")
+
+    run = commands.add_parser("run", help="run the Telegram bot")
+    run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
+    run.add_argument("--workers", type=int, default=1, help="webhook worker processes")
+
+    commands.add_parser("scheduler", help="run only the reminder dispatcher")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the migrations")
+
+    suppliers = commands.add_parser("suppliers", help="the supplier directory")
+    supplier_commands = suppliers.add_subparsers(dest="suppliers_command", required=True)
+    importer = supplier_commands.add_parser("import", help="import or update suppliers from CSV")
+    importer.add_argument("file", type=Path)
+
+    reminders = commands.add_parser("reminders", help="scheduled pushes")
+    reminder_commands = reminders.add_subparsers(dest="reminders_command", required=True)
+    reminder_commands.add_parser("list", help="show pending reminders")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings()
+        return asyncio.run(_dispatch(args, settings))
+    except ConfigError as exc:
+        print(f"tradeguard: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "db":
+        from storage.db import upgrade_database_async
+
+        await upgrade_database_async(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "suppliers":
+        return await _import_suppliers(settings, args.file)
+    if args.command == "chat":
+        from bot.app import build_app
+        from bot.handlers.terminal import run_terminal
+
+        app = await build_app(settings)
+        try:
+            await run_terminal(app, lang=args.lang)
+        finally:
+            await app.close()
+        return 0
+    if args.command == "reminders":
+        from bot.scheduler.listing import print_pending
+
+        return await print_pending(settings)
+    if args.command in ("run", "scheduler"):
+        from bot.handlers.runtime import run_runtime
+
+        return await run_runtime(settings, args)
+    raise AssertionError(args.command)
+
+
+async def _import_suppliers(settings: Settings, path: Path) -> int:
+    from bot.app import prepare_database
+    from bot.clock import SystemClock
+    from bot.services.directory import import_suppliers
+    from storage.db import session_factory
+
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+    except OSError as exc:
+        print(f"tradeguard: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    db = await prepare_database(settings)
+    try:
+        async with session_factory(db)() as session, session.begin():
+            report = await import_suppliers(session, text, SystemClock().now())
+    finally:
+        await db.dispose()
+    for error in report.errors:
+        print(f"{path}: {error}", file=sys.stderr)
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rejected")
+    return 1 if report.errors and not (report.created or report.updated) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

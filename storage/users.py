@@ -1,0 +1,48 @@
+"""User rows: found by Telegram id, created on first contact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Supplier, User
+
+
+async def get_or_create_user(
+    session: AsyncSession,
+    telegram_id: int,
+    *,
+    display_name: str,
+    locale: str,
+    timezone: str,
+    now: datetime,
+) -> tuple[User, bool]:
+    """Return the user and whether it was created now."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is not None:
+        if display_name and user.display_name != display_name[:128] and user.erased_at is None:
+            user.display_name = display_name[:128]
+        return user, False
+    user = User(
+        telegram_id=telegram_id,
+        display_name=display_name[:128],
+        locale=locale,
+        timezone=timezone,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user, True
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def supplier_of_user(session: AsyncSession, user: User) -> Supplier | None:
+    """The directory entry this user answers for, if any."""
+    return await session.scalar(
+        select(Supplier).where(Supplier.telegram_id == user.telegram_id).order_by(Supplier.id)
+    )
