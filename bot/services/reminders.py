@@ -1,0 +1,161 @@
+"""What to remind whom, and when. Services call these in the transaction of the state
+change that causes the reminder; the dispatcher sends rows when they fall due.
+
+Each reminder has a ``dedup_key`` so scheduling twice (a retried update, a repeated
+confirmation) never creates two, and an ``expires_at`` where a late reminder would be
+useless (a claim-window reminder after the window closed is dropped, not sent).
+Kinds are plain strings; their texts are registered in ``bot.flows.reminder_texts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import outbox
+
+CLAIM_WINDOW_CLOSING = "claim_window_closing"
+SHIPMENT_OVERDUE = "shipment_overdue"
+SUPPLIER_RESPONSE_DUE = "supplier_response_due"  # to the supplier, during the 5 days
+ESCALATION_OPEN = "escalation_open"  # to the buyer, when the supplier's time is up
+AUTO_ESCALATION = "auto_escalation"  # system: escalate by itself (rules profile "current")
+TEAM_WAITING = "team_waiting"  # to the team, escalated dispute waiting too long
+
+SUPPLIER_REMINDER_KINDS = (SUPPLIER_RESPONSE_DUE, ESCALATION_OPEN, AUTO_ESCALATION)
+
+
+async def schedule_claim_window(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    buyer_id: int,
+    deadline: datetime,
+    now: datetime,
+    days_before: Iterable[int] = (7, 3, 1, 0),
+) -> int:
+    """Remind the buyer 7, 3 and 1 days before the claim window closes, and on the day."""
+    created = 0
+    for days in sorted(set(days_before), reverse=True):
+        due = deadline - timedelta(days=days) if days else deadline - timedelta(hours=12)
+        if due <= now:
+            continue  # that moment has passed already; the next one will still come
+        row = await outbox.enqueue(
+            session,
+            kind=CLAIM_WINDOW_CLOSING,
+            recipient_id=buyer_id,
+            due_at=due,
+            now=now,
+            subject=("order", order_id),
+            payload={"days_before": days, "deadline": deadline.isoformat()},
+            expires_at=deadline,
+            dedup_key=f"claim:{order_id}:{deadline.date().isoformat()}:{days}",
+        )
+        created += row is not None
+    return created
+
+
+async def schedule_shipment_deadline(
+    session: AsyncSession, *, order_id: int, buyer_id: int, deadline: datetime, now: datetime
+) -> None:
+    """If the deadline passes with no shipping documents, suggest a late-delivery claim."""
+    await outbox.enqueue(
+        session,
+        kind=SHIPMENT_OVERDUE,
+        recipient_id=buyer_id,
+        due_at=max(deadline, now),
+        now=now,
+        subject=("order", order_id),
+        payload={"deadline": deadline.isoformat()},
+        dedup_key=f"shipment:{order_id}:{deadline.date().isoformat()}",
+    )
+
+
+async def schedule_supplier_response(
+    session: AsyncSession,
+    *,
+    dispute_id: int,
+    buyer_id: int,
+    supplier_user_id: int | None,
+    submitted_at: datetime,
+    response_due_at: datetime,
+    auto_escalate_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Day 3 and day 4 nudges to the supplier; at expiry the buyer hears escalation is open;
+    where the rules profile escalates by itself, a system row does that on the day."""
+    if supplier_user_id is not None:
+        for day in (3, 4):
+            due = submitted_at + timedelta(days=day)
+            if due < response_due_at:
+                await outbox.enqueue(
+                    session,
+                    kind=SUPPLIER_RESPONSE_DUE,
+                    recipient_id=supplier_user_id,
+                    due_at=due,
+                    now=now,
+                    subject=("dispute", dispute_id),
+                    payload={"day": day, "due": response_due_at.isoformat()},
+                    expires_at=response_due_at,
+                    urgent=True,
+                    dedup_key=f"respond:{dispute_id}:{day}",
+                )
+    await outbox.enqueue(
+        session,
+        kind=ESCALATION_OPEN,
+        recipient_id=buyer_id,
+        due_at=response_due_at,
+        now=now,
+        subject=("dispute", dispute_id),
+        urgent=True,
+        dedup_key=f"escalation-open:{dispute_id}",
+    )
+    if auto_escalate_at is not None:
+        await outbox.enqueue(
+            session,
+            kind=AUTO_ESCALATION,
+            recipient_id=buyer_id,
+            due_at=auto_escalate_at,
+            now=now,
+            subject=("dispute", dispute_id),
+            urgent=True,
+            dedup_key=f"auto-escalate:{dispute_id}",
+        )
+
+
+async def cancel_supplier_response(session: AsyncSession, *, dispute_id: int) -> int:
+    """The supplier answered: stop nudging them and stop the escalation notices."""
+    return await outbox.cancel_pending(
+        session, subject=("dispute", dispute_id), kinds=SUPPLIER_REMINDER_KINDS
+    )
+
+
+async def schedule_team_waiting(
+    session: AsyncSession,
+    *,
+    dispute_id: int,
+    team_user_ids: Iterable[int],
+    escalated_at: datetime,
+    after_days: int,
+    now: datetime,
+) -> None:
+    for user_id in team_user_ids:
+        await outbox.enqueue(
+            session,
+            kind=TEAM_WAITING,
+            recipient_id=user_id,
+            due_at=escalated_at + timedelta(days=after_days),
+            now=now,
+            subject=("dispute", dispute_id),
+            payload={"days": after_days},
+            dedup_key=f"team-waiting:{dispute_id}:{user_id}",
+        )
+
+
+async def cancel_for_order(session: AsyncSession, *, order_id: int, kinds: Iterable[str]) -> int:
+    return await outbox.cancel_pending(session, subject=("order", order_id), kinds=kinds)
+
+
+async def cancel_for_dispute(session: AsyncSession, *, dispute_id: int) -> int:
+    return await outbox.cancel_pending(session, subject=("dispute", dispute_id))
