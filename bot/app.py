@@ -24,7 +24,7 @@ from bot.config import ConfigError, Settings
 from bot.flows.base import Ctx
 from bot.flows.engine import Engine
 from bot.flows.replies import Incoming, Outcome, Reply
-from bot.i18n import _, normalise_locale, use_locale
+from bot.i18n import _, default_zone, normalise_locale, supported_locale, use_locale
 from bot.services import directory
 from storage.db import create_engine, is_up_to_date, session_factory, upgrade_database_async
 from storage.models import User
@@ -93,13 +93,13 @@ class App:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": sender.telegram_id}
                 )
             now = self.clock.now()
-            locale = normalise_locale(sender.language_code or self.settings.default_locale)
+            language = sender.language_code or self.settings.default_locale
             user, _created = await get_or_create_user(
                 session,
                 sender.telegram_id,
                 display_name=sender.display_name,
-                locale=locale,
-                timezone="UTC",
+                locale=supported_locale(language),
+                timezone=default_zone(normalise_locale(language)),
                 now=now,
             )
             with use_locale(user.locale, user.timezone):

@@ -8,6 +8,7 @@ by the transport (from the user's stored preferences), so flows never pass them 
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -17,8 +18,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_datetime as _babel_format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import LazyProxy, NullTranslations, Translations
 
@@ -30,12 +34,56 @@ _current_locale: ContextVar[str] = ContextVar("tradeguard_locale", default=DEFAU
 _current_zone: ContextVar[str] = ContextVar("tradeguard_zone", default="UTC")
 
 
+SUPPORTED_LOCALES = ("en", "zh_Hans", "es", "ru", "pt_BR")
+
+
 @cache
 def _translations(locale: str) -> NullTranslations:
-    try:
-        return Translations.load(str(LOCALES_DIR), [locale], DOMAIN)
-    except (OSError, ValueError):
-        return NullTranslations()
+    """The catalog for ``locale``, compiled from its ``.po`` file in memory.
+
+    Compiling at start (instead of shipping ``.mo`` files) means a catalog can never be
+    out of step with its source; it costs a few milliseconds once per language.
+    """
+    for candidate in _fallbacks(locale):
+        po_path = LOCALES_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if po_path.is_file():
+            with po_path.open("rb") as source:
+                catalog = read_po(source, locale=candidate, domain=DOMAIN)
+            compiled = io.BytesIO()
+            write_mo(compiled, catalog, use_fuzzy=False)
+            compiled.seek(0)
+            return Translations(compiled, domain=DOMAIN)
+    return NullTranslations()
+
+
+def _fallbacks(locale: str) -> list[str]:
+    """'pt_BR' -> ['pt_BR', 'pt']; 'zh_Hans_CN' -> ['zh_Hans_CN', 'zh_Hans', 'zh']."""
+    parts = locale.split("_")
+    return ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def supported_locale(code: str | None) -> str:
+    """The closest locale we have a catalog for (English when there is none)."""
+    locale = normalise_locale(code)
+    for candidate in _fallbacks(locale):
+        if candidate in SUPPORTED_LOCALES:
+            return candidate
+    if locale.startswith("zh"):
+        return "zh_Hans"
+    if locale.startswith("pt"):
+        return "pt_BR"
+    return DEFAULT_LOCALE
+
+
+def default_zone(locale: str) -> str:
+    """The locale's country's time zone where that is unambiguous, else UTC."""
+    territory = Locale.parse(locale).territory
+    zones = get_global("territory_zones").get(territory or "", [])
+    if not zones:
+        return "UTC"
+    probes = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))
+    offsets = {tuple(ZoneInfo(zone).utcoffset(p) for p in probes) for zone in zones}
+    return zones[0] if len(offsets) == 1 else "UTC"
 
 
 def current_locale() -> str:

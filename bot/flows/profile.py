@@ -6,16 +6,14 @@ the time zone is how every deadline is shown to them.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, available_timezones
-
 from babel import Locale
 
 from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Invalid, Prompt, Step
+from bot.flows.preferences import parse_zone
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, current_locale, lazy_gettext
 
 COMMON_COUNTRIES = ("US", "DE", "FR", "BR", "GB", "CN", "ES", "RU")
-_ZONES = {zone.lower(): zone for zone in available_timezones()}
 
 
 def country_name(code: str) -> str:
@@ -56,17 +54,7 @@ async def ask_zone(ctx: Ctx) -> Prompt:
 
 
 async def take_zone(ctx: Ctx, answer: Answer) -> str:
-    raw = str(answer.choice if answer.pressed else (answer.text or "")).strip()
-    zone = _ZONES.get(raw.lower().replace(" ", "_"))
-    if zone is None:
-        raise Invalid(
-            _(
-                "I don't know the time zone “{value}”. Use a name such as "
-                "<code>Asia/Shanghai</code>."
-            ).format(value=esc(raw[:60]))
-        )
-    ZoneInfo(zone)
-    return zone
+    return parse_zone(str(answer.choice if answer.pressed else (answer.text or "")))
 
 
 async def save(ctx: Ctx) -> list[Reply]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.flows import common, profile
+from bot.flows import common, preferences, profile
 from bot.flows.base import Command, Ctx, Flow
 from bot.flows.engine import Engine
 
 # Feature modules, in the order their commands appear in /help and the command menu.
-MODULES: list[ModuleType] = [common, profile]
+MODULES: list[ModuleType] = [common, profile, preferences]
 
 
 def all_flows() -> dict[str, Flow]:
