@@ -58,7 +58,7 @@ class TerminalChat:
         self.lang = lang
         self.actors: dict[str, Actor] = {}
         self.actor = self._actor("you", "buyer")
-        self.dispatcher = Dispatcher(app.sessions, app.clock, self, app.secret)
+        self.dispatcher = Dispatcher.for_app(app, self)
         self.files: dict[str, Path] = {}
 
     def _actor(self, name: str, role: str) -> Actor:

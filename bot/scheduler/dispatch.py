@@ -1,17 +1,23 @@
 """Sends due rows of the outbox through a transport's ``Deliverer``.
 
-A row is marked sent only after the transport accepted the message, in its own short
-transaction: a crash between the two can resend that one message, never skip it.
-On PostgreSQL due rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several
-dispatchers never take the same row; on SQLite one dispatcher runs per database.
+Claiming: due rows are taken in a short transaction that pushes their ``due_at`` a
+lease into the future (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so several
+dispatchers never take the same row). Each row is then sent and marked sent in its
+own transaction, only after the transport accepted it. A crash between the two can
+resend that one in-flight message after the lease, never skip one.
+
+Policy at dispatch time: a reminder past its ``expires_at`` is dropped (a claim-window
+reminder after the window closed is useless); a non-urgent one in the recipient's
+quiet hours waits for the morning; a user who blocked the bot is marked unreachable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,14 +26,29 @@ from bot.clock import Clock
 from bot.flows.notices import RENDERERS, NoticeCtx
 from bot.flows.replies import Reply
 from bot.i18n import use_locale
+from bot.scheduler.errors import Blocked, RetryAfter
+from bot.scheduler.quiet_hours import QuietHours
 from storage.models import Reminder, ReminderStatus, User
 
+if TYPE_CHECKING:
+    from bot.app import App
+
 log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
 
 
 class Deliverer(Protocol):
     async def deliver(self, user: User, reply: Reply) -> None:
-        """Send or raise; see ``bot.scheduler.errors`` for what a failure may mean."""
+        """Send, or raise one of ``bot.scheduler.errors``."""
+
+
+@dataclass
+class DispatchStats:
+    delivered: int = 0
+    failed: int = 0
+    dropped: int = 0
+    deferred: int = 0
 
 
 class Dispatcher:
@@ -37,77 +58,118 @@ class Dispatcher:
         clock: Clock,
         deliverer: Deliverer,
         secret: bytes,
+        *,
         batch_size: int = 200,
+        max_attempts: int = 5,
+        quiet_hours: QuietHours | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.deliverer = deliverer
         self.secret = secret
         self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.quiet_hours = quiet_hours
         self._lock = asyncio.Lock()
+        self.stats = DispatchStats()
+
+    @classmethod
+    def for_app(cls, app: App, deliverer: Deliverer) -> Dispatcher:
+        return cls(
+            app.sessions,
+            app.clock,
+            deliverer,
+            app.secret,
+            max_attempts=app.settings.send_max_attempts,
+            quiet_hours=QuietHours.parse(app.settings.quiet_hours),
+        )
 
     async def dispatch_due(self) -> int:
-        """Send every row due now; returns how many were delivered."""
+        """Send every row due now; returns how many were delivered in this call."""
         async with self._lock:
             delivered = 0
             while True:
-                batch = await self._due_batch()
-                if not batch:
-                    return delivered
+                batch = await self._claim_batch()
                 for reminder_id, user, reply in batch:
-                    if await self._send_one(reminder_id, user, reply):
-                        delivered += 1
+                    delivered += await self._send_one(reminder_id, user, reply)
                 if len(batch) < self.batch_size:
                     return delivered
 
-    async def _due_batch(self) -> list[tuple[int, User, Reply]]:
+    async def _claim_batch(self) -> list[tuple[int, User, Reply]]:
         now = self.clock.now()
         prepared: list[tuple[int, User, Reply]] = []
         async with self.sessions() as session, session.begin():
-            rows = (
-                await session.scalars(
-                    select(Reminder)
-                    .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
-                    .order_by(Reminder.due_at, Reminder.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
-            for reminder in rows:
-                user = await session.get(User, reminder.recipient_id)
-                if reminder.expires_at is not None and reminder.expires_at < now:
-                    reminder.status = ReminderStatus.DROPPED
-                    continue
-                renderer = RENDERERS.get(reminder.kind)
-                if user is None or renderer is None or user.unreachable:
-                    reminder.status = ReminderStatus.FAILED
-                    reminder.last_error = "no renderer" if renderer is None else "unreachable"
-                    continue
-                with use_locale(user.locale, user.timezone):
-                    reply = await renderer(NoticeCtx(session, user, self.secret), reminder)
-                if reply is None:  # the subject moved on; the reminder no longer applies
-                    reminder.status = ReminderStatus.CANCELLED
-                    continue
-                prepared.append((reminder.id, user, reply))
+            query = (
+                select(Reminder)
+                .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+                .order_by(Reminder.due_at, Reminder.id)
+                .limit(self.batch_size)
+            )
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            for reminder in (await session.scalars(query)).all():
+                prepared_reply = await self._prepare(session, reminder, now)
+                if prepared_reply is not None:
+                    prepared.append(prepared_reply)
         return prepared
 
-    async def _send_one(self, reminder_id: int, user: User, reply: Reply) -> bool:
-        error: str | None = None
+    async def _prepare(
+        self, session: AsyncSession, reminder: Reminder, now: datetime
+    ) -> tuple[int, User, Reply] | None:
+        if reminder.expires_at is not None and reminder.expires_at < now:
+            reminder.status = ReminderStatus.DROPPED
+            self.stats.dropped += 1
+            return None
+        user = await session.get(User, reminder.recipient_id)
+        renderer = RENDERERS.get(reminder.kind)
+        if user is None or user.unreachable or renderer is None:
+            reminder.status = ReminderStatus.FAILED
+            reminder.last_error = "no renderer" if renderer is None else "recipient unreachable"
+            self.stats.failed += 1
+            return None
+        if not reminder.urgent and self.quiet_hours is not None:
+            allowed = self.quiet_hours.next_allowed(now, user.timezone)
+            if allowed > now:
+                reminder.due_at = allowed
+                self.stats.deferred += 1
+                return None
+        with use_locale(user.locale, user.timezone):
+            reply = await renderer(NoticeCtx(session, user, self.secret), reminder)
+        if reply is None:  # the subject moved on; the reminder no longer applies
+            reminder.status = ReminderStatus.CANCELLED
+            return None
+        reminder.due_at = now + LEASE  # claimed: other dispatchers skip it until the lease ends
+        reminder.attempts += 1
+        return reminder.id, user, reply
+
+    async def _send_one(self, reminder_id: int, user: User, reply: Reply) -> int:
+        error: Exception | None = None
         try:
             await self.deliverer.deliver(user, reply)
         except Exception as exc:
-            log.warning("delivery of reminder %s failed: %s", reminder_id, exc)
-            error = str(exc)[:500]
+            log.warning("delivery of reminder %s failed: %s", reminder_id, type(exc).__name__)
+            error = exc
+        now = self.clock.now()
         async with self.sessions() as session, session.begin():
             reminder = await session.get(Reminder, reminder_id)
             assert reminder is not None
-            reminder.attempts += 1
             if error is None:
                 reminder.status = ReminderStatus.SENT
-                reminder.sent_at = self.clock.now()
-            else:
-                reminder.last_error = error
-                if reminder.attempts >= 5:
-                    reminder.status = ReminderStatus.FAILED
-                else:  # back off so one failing chat does not spin the loop
-                    reminder.due_at = self.clock.now() + timedelta(seconds=2**reminder.attempts)
-        return error is None
+                reminder.sent_at = now
+                self.stats.delivered += 1
+                return 1
+            reminder.last_error = f"{type(error).__name__}: {error}"[:500]
+            if isinstance(error, Blocked):
+                recipient = await session.get(User, reminder.recipient_id)
+                if recipient is not None:
+                    recipient.unreachable = True
+                reminder.status = ReminderStatus.FAILED
+            elif reminder.attempts >= self.max_attempts:
+                reminder.status = ReminderStatus.FAILED
+            elif isinstance(error, RetryAfter):
+                reminder.due_at = now + timedelta(seconds=error.seconds)
+            else:  # back off so one failing chat does not spin the loop
+                reminder.due_at = now + timedelta(seconds=2**reminder.attempts)
+            if reminder.status is ReminderStatus.FAILED:
+                self.stats.failed += 1
+        return 0
