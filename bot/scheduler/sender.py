@@ -30,8 +30,9 @@ class RateLimitedDeliverer:
         max_retry_after_waits: int = 3,
     ) -> None:
         self.inner = inner
-        # max_rate N over 1 second, with a bucket of N: bursts never exceed the limit.
-        self.overall = AsyncLimiter(max(1.0, per_second), 1.0)
+        # One message per 1/N seconds with no burst allowance: a bucket of N would let
+        # up to 2N through in the first second, which Telegram (and the emulator) refuse.
+        self.overall = AsyncLimiter(1, 1.0 / per_second)
         self.per_chat_rate = per_chat_per_second
         self.chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self.max_retry_after_waits = max_retry_after_waits
