@@ -7,6 +7,7 @@ together or not at all: a crash never leaves half an answer behind.
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -113,8 +114,10 @@ class Engine:
         press = tokens.parse(data)
         if isinstance(press, tokens.ShortcutPress):
             command = self.commands.get(press.command)
-            if command is None or not tokens.shortcut_is_valid(
-                ctx.app.secret, ctx.user.telegram_id, press
+            if (
+                command is None
+                or not self._allowed(ctx, command)
+                or not tokens.shortcut_is_valid(ctx.app.secret, ctx.user.telegram_id, press)
             ):
                 return self._expired(ctx, "bad shortcut signature")
             outcome = await self.run_command(ctx, command, press.arg)
@@ -138,7 +141,7 @@ class Engine:
         if flow is None:  # a flow removed in an upgrade: start clean rather than crash
             await self._end(ctx)
             return Outcome([Reply(text=self._idle_text())])
-        ctx.data = dict(conversation.data)
+        ctx.data = copy.deepcopy(conversation.data)
         step = flow.step(conversation.step)
         try:
             result = await step.handle(ctx, answer)
@@ -175,14 +178,19 @@ class Engine:
         if not conversation.history:
             reply = Reply(text=_("This is the first step. Send /cancel to stop."))
             return Outcome([reply, *await self._show(ctx, conversation)])
-        ctx.data = dict(conversation.data)
+        ctx.data = copy.deepcopy(conversation.data)
         ctx.data.pop(RETURN_TO, None)
         *history, previous = conversation.history
         updated = await self._save(ctx, conversation.flow, previous, history)
         return Outcome(await self._show(ctx, updated))
 
     async def _complete(self, ctx: Ctx, flow: Flow) -> Outcome:
-        result: Any = await flow.finish(ctx) if flow.finish is not None else []
+        try:
+            result: Any = await flow.finish(ctx) if flow.finish is not None else []
+        except Invalid as exc:  # refused at the last moment: keep the flow where it was
+            conversation = await ctx.session.get(Conversation, ctx.user.id)
+            replies = await self._show(ctx, conversation) if conversation else []
+            return Outcome([*ctx.notes, Reply(text=exc.message), *replies])
         if isinstance(result, StartFlow):
             return await self._finish_result(ctx, result)
         await self._end(ctx)
@@ -225,7 +233,7 @@ class Engine:
         """Render the current step, drawing a fresh nonce so older buttons expire."""
         flow = self.flows[conversation.flow]
         step = flow.step(conversation.step)
-        ctx.data = dict(conversation.data)
+        ctx.data = copy.deepcopy(conversation.data)
         prompt: Prompt = await step.prompt(ctx)
         conversation.nonce = tokens.new_nonce()
         choices: dict[str, Any] = {}
