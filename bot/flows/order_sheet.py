@@ -1,0 +1,164 @@
+"""The specification and contract draft, worded in the buyer's language, as a PDF.
+
+Everything the guide says belongs in a purchase contract (ch3, ch4) is on it: the
+parties, the price and how much of it the programme covers (ch1, ch8), every answer of
+the specification, shipping and inspection terms, where to pay (ch5), and the claim and
+dispute terms (ch6) both sides sign up to. ``bot.services.spec_sheet`` lays it out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.flows.order_items import ITEM_STEPS, item_label, shipping_label
+from bot.flows.order_text import (
+    money_from,
+    order_money,
+    show,
+    supplier_money,
+    verification_label,
+)
+from bot.flows.profile import country_name
+from bot.flows.replies import Document
+from bot.i18n import _, day, percent
+from bot.services import spec_sheet
+from policy import CoverageType, Rules, ShippingMode, assess_coverage
+from storage.models import Order, Supplier, User
+
+PRODUCT_ITEMS = ("design", "colour", "material", "size", "weight", "quantity", "packaging")
+TERMS_ITEMS = ("branding", "customisation", "shipping", "inspection")
+
+
+def file_name(order: Order) -> str:
+    return f"order-{order.id}-specification.pdf"
+
+
+def build(order: Order, supplier: Supplier, buyer: User, rules: Rules, now: datetime) -> Document:
+    sheet = spec_sheet.Sheet(
+        title=_("Order specification and purchase contract draft"),
+        subtitle=_(
+            "Order #{id} · prepared on {date} under the Trade Assurance programme · "
+            "to be agreed and signed by both parties"
+        ).format(id=order.id, date=day(now)),
+        sections=[
+            _parties(order, supplier, buyer),
+            _price(order, supplier, rules),
+            _items(_("Product specification"), order, PRODUCT_ITEMS),
+            _items(_("Branding, customisation, shipping and inspection"), order, TERMS_ITEMS),
+            _payment(rules),
+            _claims(order, rules),
+        ],
+        signatures=(_("Buyer"), _("Supplier")),
+        signature_fields=(_("Name"), _("Signature"), _("Date")),
+        footer=_("Order #{id} · specification and contract draft").format(id=order.id),
+        keywords=("tradeguard", f"order-{order.id}"),
+    )
+    return Document(file_name(order), spec_sheet.render(sheet), "application/pdf")
+
+
+def _parties(order: Order, supplier: Supplier, buyer: User) -> spec_sheet.Section:
+    buyer_text = buyer.display_name or _("Buyer #{id}").format(id=buyer.id)
+    if buyer.country:
+        buyer_text += f" ({country_name(buyer.country)})"
+    return spec_sheet.Section(
+        _("Parties"),
+        rows=[
+            (_("Buyer"), buyer_text),
+            (
+                _("Supplier"),
+                f"{supplier.name} ({country_name(supplier.country)}), "
+                f"{verification_label(supplier.verification)}",
+            ),
+            (_("Supplier's assurance limit"), show(supplier_money(supplier))),
+        ],
+    )
+
+
+def _price(order: Order, supplier: Supplier, rules: Rules) -> spec_sheet.Section:
+    amount = order_money(order)
+    limit = supplier_money(supplier)
+    coverage_item: dict[str, Any] = (order.spec or {}).get("coverage", {})
+    rows = [(_("Order amount"), show(amount))]
+    if coverage_item:
+        rows.append((_("Coverage"), str(coverage_item["display"])))
+    if limit.currency == amount.currency and coverage_item:
+        kind = CoverageType(coverage_item["type"])
+        advance = None
+        if kind == CoverageType.PRE_DELIVERY and coverage_item.get("advance"):
+            advance = money_from(coverage_item["advance"])
+            rows.append((_("Advance paid before delivery"), show(advance)))
+        cover = assess_coverage(
+            amount, limit, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
+        )
+        rows.append(
+            (
+                _("Covered by the programme"),
+                _("{covered} ({share} of the order)").format(
+                    covered=show(cover.covered), share=percent(cover.percent)
+                ),
+            )
+        )
+        if not cover.fully_covered:
+            rows.append((_("Not covered"), show(cover.uncovered)))
+    return spec_sheet.Section(_("Price and coverage"), rows=rows)
+
+
+def _items(heading: str, order: Order, items: tuple[str, ...]) -> spec_sheet.Section:
+    spec = order.spec or {}
+    rows = []
+    for item in items:
+        assert item in ITEM_STEPS
+        value = spec.get(item)
+        rows.append((item_label(item), str(value["display"]) if value else _("not answered")))
+    return spec_sheet.Section(heading, rows=rows)
+
+
+def _payment(rules: Rules) -> spec_sheet.Section:
+    return spec_sheet.Section(
+        _("Payment"),
+        paragraphs=[
+            _(
+                "The buyer pays through the Trade Assurance programme into its escrow account "
+                "with {bank}, never into the supplier's own account. The programme releases "
+                "the money to the supplier after delivery unless a dispute is opened."
+            ).format(bank=rules.programme.escrow_bank)
+        ],
+    )
+
+
+def _claims(order: Order, rules: Rules) -> spec_sheet.Section:
+    windows = rules.claim_windows
+    mode = ShippingMode(order.shipping_mode) if order.shipping_mode else None
+    if mode is None and "shipping" in (order.spec or {}):
+        mode = ShippingMode(order.spec["shipping"]["mode"])
+    paragraphs = [
+        _(
+            "The goods must match every item of this specification. A measurable deviation "
+            "(length, material, weight, colour, quantity, packaging) or delivery after the "
+            "deadline entitles the buyer to claim a refund under the programme. Not liking "
+            "goods that have no defect is not a ground for a refund."
+        ),
+        _(
+            "The buyer may open a dispute within {days} days of confirming receipt of the goods."
+        ).format(days=windows.buyer_confirmed_days),
+    ]
+    if mode is not None:
+        paragraphs.append(
+            _(
+                "If the buyer does not confirm receipt, the platform confirms it automatically "
+                "and the buyer then has {days} days to open a dispute (shipping mode: {mode})."
+            ).format(mode=shipping_label(mode), days=windows.auto_confirmed_days[mode])
+        )
+    paragraphs += [
+        _(
+            "The supplier has {days} days to respond to a dispute. If the supplier does not "
+            "respond, or the response is unsatisfactory, the buyer may escalate it to the "
+            "programme's dispute team, whose decision both parties accept."
+        ).format(days=rules.deadlines.supplier_response_days),
+        _(
+            "A refund cannot exceed the covered amount stated above: the supplier's assurance "
+            "limit and, under pre-delivery coverage, the advance."
+        ),
+    ]
+    return spec_sheet.Section(_("Claims and disputes"), paragraphs=paragraphs)

@@ -1,0 +1,373 @@
+"""An order's life: draft -> confirmed -> awaiting shipment -> shipped -> complete.
+
+Each transition takes the acting user and refuses anyone but the order's buyer, so a
+flow cannot move someone else's order even if it was handed a foreign id. Reminders
+follow the state: paying schedules the shipment-deadline check, the shipping documents
+cancel it, and receipt (by the buyer or automatically) schedules the claim-window
+reminders (ch6). Like every service, these take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import reminders
+from policy import ClaimWindow, CoverageType, Money, Rules, ShippingMode, claim_window
+from storage.models import Evidence, Order, OrderStatus, Supplier, User
+
+# The answers a confirmed order must have: the contract's items, shared with disputes.
+SPEC_ITEMS = (
+    "design",
+    "colour",
+    "material",
+    "size",
+    "weight",
+    "quantity",
+    "packaging",
+    "branding",
+    "shipping",
+    "customisation",
+    "inspection",
+    "coverage",
+)
+# Statuses a buyer can still walk away from without a dispute: nothing was paid.
+CANCELLABLE = (OrderStatus.DRAFT, OrderStatus.CONFIRMED)
+
+
+class OrderNotFound(PermissionError):
+    """No such order for this user. Someone else's order looks exactly like a missing one,
+    so an id guessed in ``/pay 12`` reveals nothing."""
+
+
+class WrongStatus(ValueError):
+    """The order is real and the user's, but not in a state where this step applies."""
+
+    def __init__(self, order: Order, expected: Sequence[OrderStatus]) -> None:
+        super().__init__(f"order {order.id} is {order.status}, expected {list(expected)}")
+        self.status = order.status
+        self.expected = tuple(expected)
+
+
+class IncompleteSpec(ValueError):
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__(f"missing answers: {', '.join(missing)}")
+        self.missing = tuple(missing)
+
+
+def _own(order: Order | None, actor: User) -> Order:
+    if order is None or order.buyer_id != actor.id:
+        raise OrderNotFound()
+    return order
+
+
+def _expect(order: Order, *statuses: OrderStatus) -> None:
+    if order.status not in statuses:
+        raise WrongStatus(order, statuses)
+
+
+# Ids are 32-bit integers in both databases; a typed "/pay 99999999999" must be "not found",
+# not a driver overflow.
+MAX_ID = 2**31 - 1
+
+
+async def get_own_order(session: AsyncSession, actor: User, order_id: int) -> Order:
+    if not 0 < order_id <= MAX_ID:
+        raise OrderNotFound()
+    return _own(await session.get(Order, order_id), actor)
+
+
+async def supplier_of(session: AsyncSession, order: Order) -> Supplier:
+    supplier = await session.get(Supplier, order.supplier_id)
+    assert supplier is not None  # a foreign key; the row cannot vanish under an order
+    return supplier
+
+
+async def count_orders(session: AsyncSession, buyer: User) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Order).where(Order.buyer_id == buyer.id)
+        )
+        or 0
+    )
+
+
+async def list_orders(
+    session: AsyncSession, buyer: User, *, offset: int = 0, limit: int = 5
+) -> list[tuple[Order, Supplier]]:
+    """Newest first, with the supplier of each (one query, no lazy loads)."""
+    rows = await session.execute(
+        select(Order, Supplier)
+        .join(Supplier, Supplier.id == Order.supplier_id)
+        .where(Order.buyer_id == buyer.id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(order, supplier) for order, supplier in rows.all()]
+
+
+async def orders_in_status(
+    session: AsyncSession, buyer: User, status: OrderStatus
+) -> list[tuple[Order, Supplier]]:
+    rows = await session.execute(
+        select(Order, Supplier)
+        .join(Supplier, Supplier.id == Order.supplier_id)
+        .where(Order.buyer_id == buyer.id, Order.status == status)
+        .order_by(Order.id)
+    )
+    return [(order, supplier) for order, supplier in rows.all()]
+
+
+# -- the draft ---------------------------------------------------------------------------
+
+
+async def create_draft(
+    session: AsyncSession, actor: User, supplier: Supplier, amount: Money, now: datetime
+) -> Order:
+    """The order exists from the first answer on, so /orders lists it and it can be
+    continued after the conversation was left for another command."""
+    order = Order(
+        buyer_id=actor.id,
+        supplier_id=supplier.id,
+        status=OrderStatus.DRAFT,
+        amount=amount.amount,
+        currency=amount.currency,
+        spec={},
+        uses_programme=True,
+        coverage_type=CoverageType.POST_DELIVERY.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    return order
+
+
+async def change_draft_terms(
+    session: AsyncSession,
+    order: Order,
+    actor: User,
+    now: datetime,
+    *,
+    supplier: Supplier | None = None,
+    amount: Money | None = None,
+) -> Order:
+    _own(order, actor)
+    _expect(order, OrderStatus.DRAFT)
+    if supplier is not None:
+        order.supplier_id = supplier.id
+    if amount is not None:
+        order.amount, order.currency = amount.amount, amount.currency
+    order.updated_at = now
+    return order
+
+
+def missing_items(order: Order) -> list[str]:
+    spec = order.spec or {}
+    return [item for item in SPEC_ITEMS if "display" not in spec.get(item, {})]
+
+
+async def confirm(
+    session: AsyncSession,
+    order: Order,
+    actor: User,
+    now: datetime,
+    *,
+    shipping_mode: ShippingMode,
+    delivery_deadline: datetime,
+    coverage_type: CoverageType,
+    advance: Money | None,
+) -> Order:
+    """DRAFT -> CONFIRMED: the specification is the contract from now on."""
+    _own(order, actor)
+    _expect(order, OrderStatus.DRAFT)
+    missing = missing_items(order)
+    if missing:
+        raise IncompleteSpec(missing)
+    if advance is not None and advance.currency != order.currency:
+        raise ValueError("the advance must be in the order's currency")
+    order.shipping_mode = ShippingMode(shipping_mode).value
+    order.delivery_deadline = delivery_deadline
+    order.coverage_type = CoverageType(coverage_type).value
+    order.advance_amount = (
+        advance.amount
+        if advance is not None and coverage_type == CoverageType.PRE_DELIVERY
+        else None
+    )
+    order.uses_programme = True
+    order.status = OrderStatus.CONFIRMED
+    order.confirmed_at = now
+    order.updated_at = now
+    return order
+
+
+async def cancel(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
+    _own(order, actor)
+    _expect(order, *CANCELLABLE)
+    order.status = OrderStatus.CANCELLED
+    order.updated_at = now
+    return order
+
+
+# -- after confirmation -------------------------------------------------------------------
+
+
+async def mark_paid(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
+    """CONFIRMED -> AWAITING_SHIPMENT ("Waiting for supplier to ship order", ch4)."""
+    _own(order, actor)
+    _expect(order, OrderStatus.CONFIRMED)
+    order.status = OrderStatus.AWAITING_SHIPMENT
+    order.paid_at = now
+    order.updated_at = now
+    if order.delivery_deadline is not None:
+        await reminders.schedule_shipment_deadline(
+            session,
+            order_id=order.id,
+            buyer_id=order.buyer_id,
+            deadline=order.delivery_deadline,
+            now=now,
+        )
+    return order
+
+
+async def confirm_shipping_documents(
+    session: AsyncSession, order: Order, actor: User, now: datetime
+) -> Order:
+    """AWAITING_SHIPMENT -> SHIPPED: the overdue-shipment reminder no longer applies."""
+    _own(order, actor)
+    _expect(order, OrderStatus.AWAITING_SHIPMENT)
+    order.status = OrderStatus.SHIPPED
+    order.shipped_at = now
+    order.updated_at = now
+    await reminders.cancel_for_order(
+        session, order_id=order.id, kinds=(reminders.SHIPMENT_OVERDUE,)
+    )
+    return order
+
+
+async def confirm_receipt(
+    session: AsyncSession,
+    order: Order,
+    actor: User,
+    now: datetime,
+    rules: Rules,
+    *,
+    days_before: Sequence[int] = (7, 3, 1, 0),
+) -> ClaimWindow:
+    """SHIPPED -> COMPLETE by the buyer: the 30-day claim window starts now (ch6)."""
+    _own(order, actor)
+    _expect(order, OrderStatus.SHIPPED)
+    order.receipt_confirmed_at = now
+    return await _complete(session, order, now, rules, days_before)
+
+
+async def record_auto_confirmation(
+    session: AsyncSession,
+    order: Order,
+    actor: User,
+    now: datetime,
+    rules: Rules,
+    *,
+    days_before: Sequence[int] = (7, 3, 1, 0),
+) -> ClaimWindow:
+    """SHIPPED -> COMPLETE by the platform: the window depends on the shipping mode (ch6)."""
+    _own(order, actor)
+    _expect(order, OrderStatus.SHIPPED)
+    order.auto_confirmed_at = now
+    return await _complete(session, order, now, rules, days_before)
+
+
+async def _complete(
+    session: AsyncSession, order: Order, now: datetime, rules: Rules, days_before: Sequence[int]
+) -> ClaimWindow:
+    order.status = OrderStatus.COMPLETE
+    order.updated_at = now
+    window = window_of(order, rules)
+    assert window is not None
+    await reminders.cancel_for_order(
+        session, order_id=order.id, kinds=(reminders.SHIPMENT_OVERDUE,)
+    )
+    await reminders.schedule_claim_window(
+        session,
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        deadline=window.deadline,
+        now=now,
+        days_before=days_before,
+    )
+    return window
+
+
+def window_of(order: Order, rules: Rules) -> ClaimWindow | None:
+    """The claim window, or None before receipt was confirmed either way."""
+    if order.receipt_confirmed_at is None and order.auto_confirmed_at is None:
+        return None
+    return claim_window(
+        rules,
+        ShippingMode(order.shipping_mode),
+        order.receipt_confirmed_at,
+        order.auto_confirmed_at,
+    )
+
+
+def order_money(order: Order) -> Money:
+    return Money(Decimal(order.amount), order.currency)
+
+
+def advance_money(order: Order) -> Money | None:
+    if order.advance_amount is None:
+        return None
+    return Money(Decimal(order.advance_amount), order.currency)
+
+
+async def save_spec(
+    session: AsyncSession, order: Order, actor: User, now: datetime, spec: dict[str, Any]
+) -> Order:
+    """Replace the draft's answers with the flow's current ones (complete items only)."""
+    _own(order, actor)
+    _expect(order, OrderStatus.DRAFT)
+    unknown = set(spec) - set(SPEC_ITEMS)
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    # A new dict, so the JSON column sees a change (in-place edits are not tracked).
+    order.spec = dict(spec)
+    order.updated_at = now
+    return order
+
+
+async def attach_file(
+    session: AsyncSession,
+    order: Order,
+    actor: User,
+    now: datetime,
+    *,
+    item: str,
+    file_id: str,
+    file_unique_id: str | None,
+    file_name: str | None,
+    mime_type: str | None,
+    size: int | None,
+) -> Evidence:
+    """A design or branding file: kept as evidence of what was agreed (ch7)."""
+    _own(order, actor)
+    _expect(order, OrderStatus.DRAFT)
+    evidence = Evidence(
+        owner_id=actor.id,
+        order_id=order.id,
+        item=item,
+        telegram_file_id=file_id,
+        file_unique_id=file_unique_id,
+        file_name=(file_name or "")[:256] or None,
+        mime_type=mime_type,
+        size_bytes=size,
+        created_at=now,
+    )
+    session.add(evidence)
+    await session.flush()
+    return evidence

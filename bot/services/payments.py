@@ -1,0 +1,124 @@
+"""Recording how a buyer pays for a confirmed order, and what they paid this month.
+
+The bot does not move money: the buyer pays the programme's escrow account themselves
+(ch4, ch5). What we keep is the method they chose, with its fee range as it stood, so
+monthly limits (Boleto: $5,000 a month) can be checked against later payments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import orders
+from policy import MethodAssessment, Money, PaymentAssessment, Rules, assess_payment_methods
+from storage.models import Order, Payment, User
+
+
+class MethodNotEligible(ValueError):
+    """The method was fine when shown but is not now (e.g. the monthly total moved)."""
+
+
+def month_start(now: datetime) -> datetime:
+    """Monthly limits count from the first of the month, UTC: one rule for every buyer."""
+    utc = now.astimezone(UTC)
+    return utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def month_totals(
+    session: AsyncSession, buyer: User, now: datetime
+) -> dict[tuple[str, str], Money]:
+    """What this buyer recorded per (method, currency) since the month began."""
+    rows = await session.execute(
+        select(Payment.method, Payment.currency, func.sum(Payment.amount))
+        .where(Payment.buyer_id == buyer.id, Payment.created_at >= month_start(now))
+        .group_by(Payment.method, Payment.currency)
+    )
+    return {
+        (method, currency): Money(Decimal(total), currency)
+        for method, currency, total in rows.all()
+    }
+
+
+def month_to_date(
+    rules: Rules, country: str, totals: Mapping[tuple[str, str], Money]
+) -> dict[str, Money]:
+    """The totals policy needs: per method, in the currency its monthly limit is set in.
+
+    Payments in another currency cannot be added to that limit without exchange rates,
+    which the programme does not give us; policy flags such limits as unverified.
+    """
+    result: dict[str, Money] = {}
+    for method in rules.payment_methods:
+        account = method.account_for(country)
+        if account is None or account.monthly_limit is None:
+            continue
+        currency = account.monthly_limit.currency
+        result[method.id] = totals.get((method.id, currency), Money.zero(currency))
+    return result
+
+
+async def assess(
+    session: AsyncSession,
+    rules: Rules,
+    buyer: User,
+    order: Order,
+    country: str,
+    card_network: str | None,
+    now: datetime,
+) -> PaymentAssessment:
+    totals = await month_totals(session, buyer, now)
+    return assess_payment_methods(
+        rules,
+        orders.order_money(order),
+        country,
+        card_network=card_network,
+        month_to_date=month_to_date(rules, country, totals),
+    )
+
+
+async def record_payment(
+    session: AsyncSession,
+    order: Order,
+    actor: User,
+    now: datetime,
+    *,
+    method: MethodAssessment,
+    country: str,
+    card_network: str | None,
+) -> Payment:
+    """Record the chosen method and move the order to "Waiting for supplier to ship"."""
+    if not method.eligible:
+        raise MethodNotEligible(method.method_id)
+    await orders.mark_paid(session, order, actor, now)  # checks owner and status first
+    payment = Payment(
+        order_id=order.id,
+        buyer_id=actor.id,
+        method=method.method_id,
+        amount=order.amount,
+        currency=order.currency,
+        fee_min=_in_currency(method.fee_min, order.currency),
+        fee_max=_in_currency(method.fee_max, order.currency),
+        buyer_country=country,
+        card_network=card_network,
+        created_at=now,
+    )
+    session.add(payment)
+    await session.flush()
+    return payment
+
+
+def _in_currency(fee: Money | None, currency: str) -> Decimal | None:
+    # The row has one currency column: a fee quoted in another (a $ wire fee on a EUR
+    # payment) is left out rather than stored under the wrong currency.
+    return fee.amount if fee is not None and fee.currency == currency else None
+
+
+async def payment_of(session: AsyncSession, order: Order) -> Payment | None:
+    return await session.scalar(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
+    )

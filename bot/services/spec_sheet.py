@@ -1,0 +1,180 @@
+"""The specification / contract draft as a PDF the buyer can send to the supplier.
+
+This module only lays out text it is given: the flow words every line in the buyer's
+language (so translations stay in one place) and hands over a ``Sheet``. A Unicode
+TrueType font is used when one is installed (DejaVu on most Linux systems), so names
+and answers in any script survive; without one the core Helvetica font is used and the
+text is reduced to Latin-1, which is noted in the document's metadata.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+# Searched in order; the first family with a regular and a bold face wins.
+_FONT_CANDIDATES = (
+    (
+        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ),
+    (
+        Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+        Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+    ),
+    (
+        Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+        Path("/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
+    ),
+    (
+        Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+        Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    rows: Sequence[tuple[str, str]] = ()  # (label, value)
+    paragraphs: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    subtitle: str
+    sections: Sequence[Section]
+    signatures: Sequence[str] = ()  # one signature block per party, e.g. "Buyer"
+    signature_fields: Sequence[str] = ("Name", "Signature", "Date")
+    footer: str = ""
+    keywords: Sequence[str] = field(default_factory=tuple)
+
+
+@cache
+def unicode_font() -> tuple[Path, Path] | None:
+    for regular, bold in _FONT_CANDIDATES:
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
+
+
+def _latin1(text: str) -> str:
+    """Core PDF fonts know Latin-1 only: fold what we can (é stays, “ ” become ")."""
+    replacements = {
+        "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...",
+        "×": "x", "≤": "<=", "≥": ">=", "€": "EUR", "\u00a0": " ", "\u202f": " ",
+    }  # fmt: skip
+    text = "".join(replacements.get(ch, ch) for ch in text)
+    folded = unicodedata.normalize("NFKD", text)
+    out = []
+    for ch in folded:
+        if ord(ch) < 256:
+            out.append(ch)
+        elif not unicodedata.combining(ch):
+            out.append("?")
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+class _Pdf(FPDF):
+    def __init__(self, footer_text: str, family: str, clean: bool) -> None:
+        super().__init__(format="A4")
+        self.footer_text = footer_text
+        self.family = family
+        self.clean = clean
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.family, size=7)
+        self.set_text_color(110)
+        text = f"{self.footer_text}  ·  {self.page_no()}/{{nb}}"
+        self.cell(0, 5, self.clean_text(text), align="C")
+        self.set_text_color(0)
+
+    def clean_text(self, text: str) -> str:
+        return _latin1(text) if self.clean else text
+
+
+def render(sheet: Sheet) -> bytes:
+    font = unicode_font()
+    family = "Sheet" if font else "Helvetica"
+    pdf = _Pdf(sheet.footer, family, clean=font is None)
+    if font is not None:
+        pdf.add_font(family, "", str(font[0]))
+        pdf.add_font(family, "B", str(font[1]))
+    pdf.set_title(pdf.clean_text(sheet.title))
+    pdf.set_creator("tradeguard")
+    pdf.set_keywords(pdf.clean_text(" ".join(sheet.keywords)))
+    if font is None:
+        pdf.set_subject("Latin-1 only: no Unicode font was installed when this was made")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(18, 16, 18)
+    pdf.add_page()
+    width = pdf.epw
+    t = pdf.clean_text
+
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(width, 8, t(sheet.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(family, "", 9)
+    pdf.set_text_color(80)
+    pdf.multi_cell(width, 5, t(sheet.subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    pdf.ln(3)
+
+    label_width = width * 0.34
+    for section in sheet.sections:
+        if pdf.will_page_break(20):
+            pdf.add_page()
+        pdf.set_font(family, "B", 11)
+        pdf.set_fill_color(235, 239, 245)
+        pdf.cell(width, 7, t(section.heading), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
+        for label, value in section.rows:
+            _row(pdf, family, label_width, width - label_width, t(label), t(value))
+        pdf.set_font(family, "", 9)
+        for paragraph in section.paragraphs:
+            pdf.multi_cell(width, 4.8, t(paragraph), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.ln(1.2)
+        pdf.ln(2.5)
+
+    if sheet.signatures:
+        if pdf.will_page_break(45):
+            pdf.add_page()
+        pdf.ln(4)
+        column = width / len(sheet.signatures)
+        top = pdf.get_y()
+        for index, party in enumerate(sheet.signatures):
+            x = pdf.l_margin + index * column
+            pdf.set_xy(x, top)
+            pdf.set_font(family, "B", 10)
+            pdf.cell(column - 6, 6, t(party), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.set_font(family, "", 9)
+            for name in sheet.signature_fields:
+                pdf.ln(7)
+                pdf.set_x(x)
+                pdf.cell(column - 6, 5, t(f"{name}: ________________________"))
+    return bytes(pdf.output())
+
+
+def _row(pdf: _Pdf, family: str, label_w: float, value_w: float, label: str, value: str) -> None:
+    # Both columns are measured first so a long answer never overlaps the next row.
+    pdf.set_font(family, "", 9)
+    lines = max(
+        len(pdf.multi_cell(label_w, 4.8, label, dry_run=True, output="LINES")),
+        len(pdf.multi_cell(value_w, 4.8, value, dry_run=True, output="LINES")),
+    )
+    if pdf.will_page_break(lines * 4.8 + 1.5):
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_font(family, "B", 9)
+    pdf.multi_cell(label_w, 4.8, label, align="L")
+    pdf.set_xy(pdf.l_margin + label_w, top)
+    pdf.set_font(family, "", 9)
+    pdf.multi_cell(value_w, 4.8, value, align="L")
+    pdf.set_xy(pdf.l_margin, top + lines * 4.8 + 1.5)

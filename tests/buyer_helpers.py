@@ -1,0 +1,107 @@
+"""Shared steps of the buyer's story: a confirmed order in a few lines, database peeks,
+and the PDF the bot sent, read back as text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from bot.app import App
+from bot.handlers.terminal import OUTPUT_DIR, terminal_user_id
+from storage.models import Order, User
+from tests.conftest import ChatDriver
+
+# A precise answer to every question of /order, in order (buttons start with "press:").
+SPEC_ANSWERS: tuple[str, ...] = (
+    "Model SC-2041 long silk scarf",
+    "PANTONE 18-1663 TCX",
+    "100% silk",
+    "180 x 70 cm",
+    "120 g",
+    "press:No",
+    "500 pcs",
+    "60 x 40 x 40 cm",
+    "5-ply corrugated, BC flute, 44 ECT",
+    "press:No plastic",
+    "press:Skip",
+    "press:Sea freight",
+    "2027-03-01",
+    "press:None",
+    "press:before loading",
+    "press:SGS",
+    "press:Post-delivery",
+)
+
+
+@pytest.fixture(autouse=True)
+def files_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The terminal saves documents under the working directory: keep them in tmp."""
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path / OUTPUT_DIR
+
+
+def saved_files(tmp_path: Path) -> Path:
+    """Where the terminal saved the documents the bot sent (see ``files_in_tmp``)."""
+    return tmp_path / OUTPUT_DIR
+
+
+async def answer(chat: ChatDriver, line: str) -> str:
+    if line.startswith("press:"):
+        return await chat.press(line.removeprefix("press:"))
+    return await chat.say(line)
+
+
+def step_number(shown: str) -> int | None:
+    found = re.search(r"Step (\d+) of \d+", shown)
+    return int(found.group(1)) if found else None
+
+
+async def answer_all(chat: ChatDriver, answers: tuple[str, ...] = SPEC_ANSWERS) -> str:
+    """Answer question after question; a refused answer (same step again) fails the test."""
+    shown = ""
+    for line in answers:
+        before = step_number(shown)
+        shown = await answer(chat, line)
+        after = step_number(shown)
+        assert after is None or before is None or after > before, f"{line!r} refused:\n{shown}"
+    return shown
+
+
+async def confirmed_order(
+    chat: ChatDriver, query: str = "scarf 20000 USD", supplier: str = "Hangzhou"
+) -> int:
+    """Find, choose, specify and confirm: the order id, now CONFIRMED."""
+    await chat.say(f"/find {query}")
+    started = await chat.press(supplier)
+    assert "Draft order #" in started
+    review = await answer_all(chat)
+    assert "Confirm the specification" in review
+    done = await chat.press("Confirm the specification")
+    assert "is confirmed" in done
+    order_id = int(done.split("Order #", 1)[1].split(" ", 1)[0])
+    return order_id
+
+
+async def user_named(app: App, name: str) -> User:
+    async with app.sessions() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == terminal_user_id(name)))
+        assert user is not None
+        return user
+
+
+async def get_order(app: App, order_id: int) -> Order:
+    async with app.sessions() as session:
+        order = await session.get(Order, order_id)
+        assert order is not None
+        return order
+
+
+def pdf_text(path: Path) -> str:
+    reader = PdfReader(str(path))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return " ".join(text.split())
