@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.flows import common, preferences, profile
+from bot.flows import (
+    common,
+    dispute,
+    dispute_answer,
+    dispute_decide,
+    dispute_texts,
+    find,
+    history,
+    order,
+    orders,
+    pay,
+    preferences,
+    profile,
+    reminder_texts,
+    supplier_registration,
+    team,
+)
 from bot.flows.base import Command, Ctx, Flow
 from bot.flows.engine import Engine
 
 # Feature modules, in the order their commands appear in /help and the command menu.
 MODULES: list[ModuleType] = [common, profile, preferences]
+MODULES += [find, order, pay, orders, supplier_registration, reminder_texts]  # buyer journey
+MODULES += [dispute, dispute_decide, dispute_answer, history, team, dispute_texts]  # disputes
 
 
 def all_flows() -> dict[str, Flow]:

@@ -1,0 +1,150 @@
+"""Pieces the dispute flows share: reading a dispute number, an amount, an upload, and
+the upload checklist step (one document at a time, each provided or missing).
+
+Uploads stay in the flow data until the claim or answer is sent: only then do they
+become ``Evidence`` rows, in the same transaction as the dispute they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.flows.base import STAY, Answer, Choice, Ctx, Invalid, Prompt, Step
+from bot.flows.dispute_texts import not_found, refusal_text
+from bot.flows.policy_text import explain_spec_error
+from bot.flows.replies import esc
+from bot.i18n import _, ngettext
+from bot.services import disputes
+from bot.services.authz import Forbidden, Party
+from bot.services.disputes import DisputeRefused, EvidenceFile
+from policy import Money, PolicyError
+from storage.models import Dispute
+
+MAX_FILES = 40  # per claim or answer: keeps the conversation row small
+
+
+def team_of(ctx: Ctx) -> disputes.Team:
+    return disputes.Team(frozenset(ctx.app.team), ctx.app.settings.team_waiting_days)
+
+
+def number(raw: str) -> int | None:
+    cleaned = raw.strip().lstrip("#")
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
+
+
+async def dispute_arg(ctx: Ctx, raw: str, allowed: Sequence[Party]) -> Dispute:
+    """The dispute a command or a button names, if this user may act on it in that role;
+    otherwise the same "not found" whether it exists or not."""
+    wanted = number(raw)
+    if wanted is None:
+        raise Invalid(not_found(raw))
+    try:
+        dispute, _party = await disputes.view(
+            ctx.session, ctx.user, wanted, is_team=ctx.is_team, allowed=allowed
+        )
+    except Forbidden:
+        raise Invalid(not_found(wanted)) from None
+    return dispute
+
+
+def refused(exc: DisputeRefused) -> Invalid:
+    return Invalid(refusal_text(exc))
+
+
+def parse_money(text: str, currency: str, *, positive: bool = True) -> Money:
+    try:
+        value = Money.parse(text or "", currency, positive=positive)
+    except PolicyError as err:
+        raise Invalid(explain_spec_error(err)) from None
+    if value.currency != currency:
+        raise refused(DisputeRefused("wrong_currency", currency=currency))
+    return value
+
+
+def money_data(value: Money) -> dict[str, str]:
+    return {"amount": str(value.amount), "currency": value.currency}
+
+
+def money_of(data: dict[str, str]) -> Money:
+    return Money.of(data["amount"], data["currency"])
+
+
+def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
+    """Keep an uploaded file in the flow data under a checklist item; say it arrived."""
+    attachment = answer.attachment
+    assert attachment is not None
+    files: list[dict[str, Any]] = ctx.data.get("files", [])
+    if len(files) >= MAX_FILES:
+        raise Invalid(
+            _("That is {n} files already, the most one submission can carry.").format(n=MAX_FILES)
+        )
+    if attachment.size is not None and attachment.size > ctx.app.settings.max_upload_bytes:
+        raise Invalid(_("That file is too large; please send a smaller copy or a PDF."))
+    file = EvidenceFile(
+        item=item,
+        file_id=attachment.file_id,
+        unique_id=attachment.file_unique_id,
+        name=attachment.file_name,
+        mime=attachment.mime_type,
+        size=attachment.size,
+    )
+    # A new list: the conversation's JSON column only sees values replaced, not edited.
+    ctx.data["files"] = [*files, file.as_dict()]
+    ctx.note(_("Received: {name}").format(name=esc(attachment.file_name or attachment.kind)))
+    return file
+
+
+def files_for(ctx: Ctx, item: str) -> list[dict[str, Any]]:
+    return [f for f in ctx.data.get("files", []) if f["item"] == item]
+
+
+def checklist_step(
+    name: str,
+    items: Callable[[Ctx], Awaitable[Sequence[tuple[str, str, bool]]]],
+    intro: Callable[[Ctx], str],
+    when: Callable[[Ctx], bool] | None = None,
+) -> Step:
+    """One step walking a checklist: ``items`` gives (id, title, required) triples; each
+    item is provided (files sent) or missing. The value is {id: provided}."""
+    at = f"{name}_at"
+
+    async def prompt(ctx: Ctx) -> Prompt:
+        listed = await items(ctx)
+        index = min(ctx.data.get(at, 0), len(listed) - 1)
+        item, title, required = listed[index]
+        sent = len(files_for(ctx, item))
+        lines = [
+            intro(ctx),
+            _("<b>{i} of {n}: {title}</b>{optional}").format(
+                i=index + 1,
+                n=len(listed),
+                title=title,
+                optional="" if required else " " + _("(optional)"),
+            ),
+            _("Send it as a file, photo or video (several are fine), then press Next."),
+        ]
+        if sent:
+            lines.append(ngettext("{n} file received.", "{n} files received.", sent).format(n=sent))
+        buttons = [Choice(_("Next"), "next")] if sent else [Choice(_("I don't have it"), "missing")]
+        return Prompt(text="\n".join(lines), choices=[buttons], accepts_file=True)
+
+    async def handle(ctx: Ctx, answer: Answer) -> Any:
+        listed = await items(ctx)
+        index = min(ctx.data.get(at, 0), len(listed) - 1)
+        item = listed[index][0]
+        if answer.attachment is not None:
+            take_upload(ctx, answer, item)
+            return STAY
+        if not answer.pressed or answer.choice not in ("next", "missing"):
+            raise Invalid(_("Please send the file, or press a button."))
+        marks: dict[str, bool] = dict(ctx.data.get(f"{name}_marks", {}))
+        marks[item] = bool(files_for(ctx, item))
+        ctx.data[f"{name}_marks"] = marks
+        if index + 1 < len(listed):
+            ctx.data[at] = index + 1
+            return STAY
+        ctx.data[at] = 0  # /back to this step walks the list again, files kept
+        return {item_id: marks.get(item_id, False) for item_id, _t, _r in listed}
+
+    return Step(name, prompt, handle, when=when)

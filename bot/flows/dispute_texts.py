@@ -1,0 +1,668 @@
+"""How disputes read: grounds, statuses, refusals, the claim file, the timeline, and the
+pushes about a dispute (notices and reminders), in the reader's language.
+
+One place for these sentences so the buyer, the supplier and the dispute team see a
+dispute described the same way. The push renderers run in the dispatcher; the one for
+``AUTO_ESCALATION`` also performs the escalation, through the service, because that
+reminder row is the rule's only trigger.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import tokens
+from bot.flows.base import Ctx
+from bot.flows.notices import NoticeCtx, renders
+from bot.flows.order_items import item_label
+from bot.flows.policy_text import checklist_item_name, method_name
+from bot.flows.replies import Button, Reply, esc
+from bot.i18n import _, day, moment, money, ngettext
+from bot.services import disputes, reminders
+from bot.services.disputes import DisputeRefused
+from policy import Ground, Money
+from storage.models import (
+    Dispute,
+    DisputeEvent,
+    DisputeStatus,
+    Evidence,
+    Order,
+    Payment,
+    Reminder,
+    Supplier,
+    User,
+)
+
+MAX_TEXT = 3500  # below Telegram's 4096 characters, leaving room for markup
+
+
+def show(value: Money) -> str:
+    return money(value.amount, value.currency)
+
+
+def amount(value: Decimal | str | None, currency: str) -> str:
+    return money(Decimal(str(value or 0)), currency)
+
+
+def ground_label(ground: Ground | str) -> str:
+    labels = {
+        Ground.LATE_DELIVERY: _("Late delivery"),
+        Ground.NOT_AS_SPECIFIED: _("Not as specified"),
+    }
+    return labels[Ground(ground)]
+
+
+def status_label(status: DisputeStatus | str) -> str:
+    labels = {
+        DisputeStatus.SUBMITTED: _("waiting for the supplier's answer"),
+        DisputeStatus.SUPPLIER_RESPONDED: _("the supplier answered"),
+        DisputeStatus.RESOLVED: _("resolved"),
+        DisputeStatus.ESCALATED: _("with the dispute team"),
+        DisputeStatus.DECIDED: _("decided by the dispute team"),
+        DisputeStatus.CLOSED: _("closed"),
+    }
+    return labels[DisputeStatus(status)]
+
+
+def answer_label(answer: str | None, offer: str | None, currency: str) -> str:
+    if answer == "accept":
+        return _("accepts the full refund of {amount}").format(amount=amount(offer, currency))
+    if answer == "partial":
+        return _("offers a partial refund of {amount}").format(amount=amount(offer, currency))
+    if answer == "reject":
+        return _("rejects the claim")
+    return _("has not answered")
+
+
+def own_answer_label(answer: str, offer: str | None, currency: str) -> str:
+    """The supplier's answer as they review it themselves."""
+    if answer == "accept":
+        return _("You accept the full refund of {amount}.").format(amount=amount(offer, currency))
+    if answer == "partial":
+        return _("You offer a partial refund of {amount}.").format(amount=amount(offer, currency))
+    return _("You reject the claim.")
+
+
+def files_text(n: int) -> str:
+    return ngettext("{n} file", "{n} files", n).format(n=n)
+
+
+def quoted(text: str) -> str:
+    return _(": “{text}”").format(text=esc(text))
+
+
+def cap_reason(basis: str) -> str:
+    reasons = {
+        "limit": _("the supplier's assurance limit"),
+        "advance": _("pre-delivery cover protects the advance only"),
+        "order": _("the whole payment is covered"),
+        "limit_other_currency": _(
+            "the assurance limit is in another currency: the dispute team checks it"
+        ),
+    }
+    return reasons.get(basis, reasons["order"])
+
+
+def not_found(number: str | int) -> str:
+    # The same words for a dispute that does not exist and one that is not the user's.
+    return _("I found no dispute #{number} of yours.").format(number=esc(str(number)[:20]))
+
+
+def refusal_text(refused: DisputeRefused) -> str:
+    """A service's refusal in a sentence that says what to do instead."""
+    p = refused.params
+    code = refused.code
+    if code == "window_closed":
+        basis = (
+            _("{days} days after you confirmed receipt")
+            if p["basis"] == "buyer_confirmed"
+            else _("{days} days after receipt was confirmed automatically ({mode} shipping)")
+        ).format(days=p["days"], mode=esc(p.get("mode") or ""))
+        return _(
+            "The claim window for this order closed on {date}: {basis}. The programme "
+            "cannot open a dispute after it (chapter 6 of the guide)."
+        ).format(date=day(p["deadline"]), basis=basis)
+    if code == "not_late_yet":
+        if p.get("deadline") is None:
+            return _(
+                "The goods have not been received yet and the order has no delivery date, so "
+                "nothing can be late yet. The claim period starts when receipt is confirmed."
+            )
+        return _(
+            "The goods have not been received yet and the delivery date, {date}, has not "
+            "passed. A late-delivery claim can be opened once it has."
+        ).format(date=day(p["deadline"]))
+    texts = {
+        "not_programme": lambda: _(
+            "This order was not paid through the programme, so it has no Trade Assurance "
+            "cover and no dispute can be opened on it."
+        ),
+        "not_paid": lambda: _(
+            "This order has not been paid through the programme yet, so there is nothing to "
+            "dispute."
+        ),
+        "already_disputed": lambda: _(
+            "Dispute #{id} already covers this order. See /history {id}."
+        ).format(id=p["dispute_id"]),
+        "needs_receipt": lambda: _(
+            "Until the goods are received, only a late delivery can be claimed."
+        ),
+        "wrong_currency": lambda: _("Please give the amount in {currency}.").format(
+            currency=esc(p["currency"])
+        ),
+        "requested_range": lambda: _(
+            "The refund must be more than zero and at most the order amount, {order}."
+        ).format(order=show(p["order"])),
+        "invite_invalid": lambda: _("This invitation is not valid or the dispute has ended."),
+        "invite_own": lambda: _(
+            "This is the invitation for your supplier: forward it to them, they answer the "
+            "claim with it."
+        ),
+        "invite_taken": lambda: _(
+            "This invitation belongs to another Telegram account, the one the supplier registered."
+        ),
+        "already_answered": lambda: _(
+            "This claim has been answered already; it is {status} now."
+        ).format(status=status_label(p["status"])),
+        "answer_late": lambda: _(
+            "The time to answer ended on {when}. The buyer can now take the claim to the "
+            "dispute team."
+        ).format(when=moment(p["due"])),
+        "offer_range": lambda: _(
+            "A partial offer must be more than zero and less than the {requested} requested."
+        ).format(requested=show(p["requested"])),
+        "explanation_required": lambda: _("Please explain why you reject the claim."),
+        "nothing_to_accept": lambda: _(
+            "There is no answer from the supplier to accept; the dispute is {status}."
+        ).format(status=status_label(p["status"])),
+        "escalation_not_open": lambda: _(
+            "The supplier has until {due} to answer. If they stay silent you can escalate "
+            "to the dispute team from {opens}."
+        ).format(due=moment(p["due"]), opens=moment(p["opens_at"])),
+        "not_escalatable": lambda: _("This dispute cannot be escalated: it is {status}.").format(
+            status=status_label(p["status"])
+        ),
+        "not_escalated": lambda: _(
+            "This dispute is not waiting for the dispute team: it is {status}."
+        ).format(status=status_label(p["status"])),
+        "reason_required": lambda: _("Please give the reason for the decision."),
+        "amount_negative": lambda: _("A refund cannot be negative."),
+        "over_cap": lambda: _(
+            "A refund cannot exceed {cap}: {why}. The programme pays no more than that."
+        ).format(cap=show(p["cap"]), why=cap_reason(p["basis"])),
+        "over_requested": lambda: _(
+            "A refund cannot exceed the {requested} the buyer asked for."
+        ).format(requested=show(p["requested"])),
+    }
+    text = texts.get(code)
+    return text() if text else _("That cannot be done on this dispute now.")
+
+
+def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
+    """The supplier invite for the buyer to forward: a t.me link where the bot's username
+    is configured, and the /start command, which works in any client and the terminal."""
+    lines = [
+        _(
+            "{supplier} does not chat with me yet. Forward them this invitation: it shows "
+            "them the claim and lets them answer."
+        ).format(supplier=esc(supplier.name))
+    ]
+    # The Telegram runtimes set it from getMe at start (bot/handlers/lifecycle.py); the
+    # terminal has none. getattr: App does not declare the field yet.
+    username = getattr(ctx.app, "bot_username", "")
+    if username:
+        lines.append(f"https://t.me/{esc(username)}?start={payload}")
+    lines.append(_("Or they send me: <code>/start {payload}</code>").format(payload=payload))
+    return lines
+
+
+def split_text(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Messages no longer than Telegram allows, cut between lines."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# -- the claim file ------------------------------------------------------------------------
+
+
+def late_lines(contracted: str | None, actual: str | None) -> list[str]:
+    """The agreed and the actual delivery dates (ISO dates), and how late that is."""
+    lines = []
+    if contracted:
+        lines.append(
+            _("Agreed delivery date: {date}").format(date=day(date.fromisoformat(contracted)))
+        )
+    if not actual:
+        return [*lines, _("Delivered: not yet")]
+    delivered = _("Delivered: {date}").format(date=day(date.fromisoformat(actual)))
+    late = (date.fromisoformat(actual) - date.fromisoformat(contracted)).days if contracted else 0
+    if late > 0:
+        delivered += " " + ngettext("({n} day late)", "({n} days late)", late).format(n=late)
+    return [*lines, delivered]
+
+
+def item_lines(items: dict[str, dict[str, str]]) -> list[str]:
+    """Each differing item of the contract: what was agreed, what arrived."""
+    return [
+        _("• {item}: agreed “{agreed}”; received “{received}”").format(
+            item=item_label(item) if item in _ITEMS else esc(item),
+            agreed=esc(difference.get("agreed", "")),
+            received=esc(difference.get("received", "")),
+        )
+        for item, difference in items.items()
+    ]
+
+
+def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]:
+    """The claim as both parties and the team read it."""
+    lines = [
+        _("<b>Dispute #{id}</b>: {status}").format(
+            id=dispute.id, status=status_label(dispute.status)
+        ),
+        _("Order #{order} with {supplier}, {amount}").format(
+            order=order.id, supplier=esc(supplier.name), amount=amount(order.amount, order.currency)
+        ),
+        _("Ground: {ground}").format(ground=ground_label(dispute.ground)),
+    ]
+    details = dispute.details or {}
+    if details.get("description"):
+        lines.append(_("In the buyer's words: “{text}”").format(text=esc(details["description"])))
+    if dispute.ground == Ground.LATE_DELIVERY:
+        lines += late_lines(details.get("contracted"), details.get("actual"))
+    lines += item_lines(details.get("items") or {})
+    lines.append(
+        _("Refund requested: {requested}; the programme can pay at most {cap} ({why}).").format(
+            requested=amount(dispute.requested_amount, dispute.currency),
+            cap=amount(dispute.cap_amount, dispute.currency),
+            why=cap_reason(details.get("cap_basis", "order")),
+        )
+    )
+    checklist = details.get("checklist") or {}
+    if checklist:
+        lines.append(_("Documents and evidence:"))
+        for item, provided in checklist.items():
+            mark = "✅" if provided else "❌"
+            state = _("provided") if provided else _("missing")
+            lines.append(f"{mark} {checklist_item_name(item)}: {state}")
+    if dispute.supplier_answer is not None:
+        lines.append(
+            _("{supplier} {answer}.").format(
+                supplier=esc(supplier.name),
+                answer=answer_label(
+                    dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
+                ),
+            )
+        )
+    elif dispute.status == DisputeStatus.SUBMITTED:
+        lines.append(_("Answer due by {when}.").format(when=moment(dispute.response_due_at)))
+    if dispute.decided_amount is not None:
+        lines.append(
+            _("Decision of the dispute team: refund {amount}.").format(
+                amount=amount(dispute.decided_amount, dispute.currency)
+            )
+        )
+    if dispute.resolved_amount is not None:
+        lines.append(
+            _("Resolved between the parties: refund {amount}.").format(
+                amount=amount(dispute.resolved_amount, dispute.currency)
+            )
+        )
+    return lines
+
+
+_ITEMS = frozenset(
+    {"design", "colour", "material", "size", "weight", "quantity", "packaging", "branding",
+     "shipping", "customisation", "inspection", "coverage"}
+)  # fmt: skip
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def evidence_replies(files: list[Evidence], owners: dict[int, str]) -> list[Reply]:
+    """Each stored file, re-sent by its Telegram file id with what it is and who sent it."""
+    replies = []
+    for file in files:
+        caption = _("{item} ({who}): {name}").format(
+            item=checklist_item_name(file.item)
+            if file.item != disputes.COUNTER
+            else _("Counter-evidence"),
+            who=owners.get(file.owner_id, ""),
+            name=esc(file.file_name or file.mime_type or _("file")),
+        )
+        replies.append(Reply(text=caption, file_id=file.telegram_file_id))
+    return replies
+
+
+async def owner_names(session: AsyncSession, dispute: Dispute) -> dict[int, str]:
+    return {dispute.buyer_id: _("buyer")} | {
+        user.id: _("supplier")
+        for user in (
+            await session.scalars(
+                select(User)
+                .join(Supplier, Supplier.telegram_id == User.telegram_id)
+                .where(Supplier.id == dispute.supplier_id)
+            )
+        ).all()
+    }
+
+
+async def claim_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
+    """The claim with every file: what the supplier answers and the team decides on."""
+    order = await disputes.get_order(session, dispute.order_id)
+    supplier = await disputes.get_supplier(session, dispute.supplier_id)
+    replies = [Reply(text=text) for text in split_text(claim_lines(dispute, order, supplier))]
+    files = await disputes.evidence_of(session, dispute)
+    replies += evidence_replies(files, await owner_names(session, dispute))
+    return replies
+
+
+async def team_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
+    """Everything the team needs: the contract, the payment, the claim, every file and
+    every event with its time."""
+    order = await disputes.get_order(session, dispute.order_id)
+    lines = [_("<b>Specification of order #{id}</b>").format(id=order.id)]
+    for item, value in (order.spec or {}).items():
+        label = item_label(item) if item in _ITEMS else esc(item)
+        display = value.get("display", "") if isinstance(value, dict) else value
+        lines.append(f"• {label}: {esc(display)}")
+    if order.delivery_deadline is not None:
+        lines.append(_("Delivery deadline: {date}").format(date=moment(order.delivery_deadline)))
+    payments = (
+        await session.scalars(
+            select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)
+        )
+    ).all()
+    lines.append(_("<b>Payment</b>"))
+    if not payments:
+        lines.append(
+            _("{amount}, paid {when}").format(
+                amount=amount(order.amount, order.currency),
+                when=moment(order.paid_at) if order.paid_at else _("(date not recorded)"),
+            )
+        )
+    for payment in payments:
+        lines.append(
+            _("{amount} by {method} on {when}").format(
+                amount=amount(payment.amount, payment.currency),
+                method=method_name(payment.method),
+                when=moment(payment.created_at),
+            )
+        )
+    replies = [Reply(text=text) for text in split_text(lines)]
+    replies += await claim_file(session, dispute)
+    replies += [Reply(text=text) for text in split_text(await timeline_lines(session, dispute))]
+    return replies
+
+
+# -- the timeline ----------------------------------------------------------------------------
+
+
+def _actor(event: DisputeEvent, supplier: Supplier) -> str:
+    names = {
+        "buyer": _("Buyer"),
+        "supplier": _("Supplier ({name})").format(name=esc(supplier.name)),
+        "team": _("Dispute team"),
+        "system": _("tradeguard"),
+    }
+    return names.get(event.actor_role, esc(event.actor_role))
+
+
+def event_text(event: DisputeEvent) -> str:
+    p: dict[str, Any] = event.payload or {}
+    currency = p.get("currency", "")
+    kind = event.kind
+    if kind == disputes.SUBMITTED:
+        text = _(
+            "claim submitted: {ground}, refund requested {requested} (at most {cap} payable)"
+        ).format(
+            ground=ground_label(p["ground"]),
+            requested=amount(p["requested"], currency),
+            cap=amount(p["cap"], currency),
+        )
+        return text + "; " + files_text(int(p.get("files", 0)))
+    if kind == disputes.SUPPLIER_NOTIFIED:
+        return _("the claim was sent to the supplier")
+    if kind == disputes.SUPPLIER_INVITED:
+        return _("the buyer received an invitation link for the supplier")
+    if kind == disputes.SUPPLIER_LINKED:
+        return _("joined through the invitation")
+    if kind == disputes.ANSWERED:
+        text = answer_label(p.get("answer"), p.get("offer"), currency)
+        if p.get("explanation"):
+            text += quoted(p["explanation"])
+        if p.get("files"):
+            text += "; " + files_text(int(p["files"]))
+        return text
+    if kind == disputes.RESOLVED:
+        return _("accepted the supplier's answer: refund {amount}; dispute resolved").format(
+            amount=amount(p.get("amount"), currency)
+        )
+    if kind == disputes.ESCALATION_OPENED:
+        return _("the supplier did not answer in time: escalation is open")
+    if kind == disputes.ESCALATED:
+        text = (
+            _("escalated automatically to the dispute team")
+            if p.get("automatic")
+            else _("escalated to the dispute team")
+        )
+        if p.get("note"):
+            text += quoted(p["note"])
+        return text
+    if kind == disputes.DECIDED:
+        return _("decided: refund {amount}. Reason: “{reason}”").format(
+            amount=amount(p.get("amount"), currency), reason=esc(p.get("reason", ""))
+        )
+    if kind == disputes.CLOSED:
+        return _("file closed")
+    return esc(kind)
+
+
+async def timeline_lines(session: AsyncSession, dispute: Dispute) -> list[str]:
+    supplier = await disputes.get_supplier(session, dispute.supplier_id)
+    lines = [_("<b>Timeline of dispute #{id}</b>").format(id=dispute.id)]
+    for event in await disputes.events_of(session, dispute):
+        lines.append(f"{moment(event.created_at)} · {_actor(event, supplier)}: {event_text(event)}")
+    return lines
+
+
+# -- pushes ---------------------------------------------------------------------------------
+
+
+def _button(
+    ctx: NoticeCtx, label: str, command: str, dispute: Dispute
+) -> tuple[tuple[Button, ...], ...]:
+    data = tokens.shortcut_token(ctx.secret, ctx.recipient.telegram_id, command, str(dispute.id))
+    return ((Button(label, data),),)
+
+
+async def _dispute(ctx: NoticeCtx, reminder: Reminder) -> Dispute | None:
+    if reminder.subject_type != "dispute" or reminder.subject_id is None:
+        return None
+    return await ctx.session.get(Dispute, reminder.subject_id)
+
+
+@renders(disputes.NOTICE_CLAIM)
+async def claim_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.status != DisputeStatus.SUBMITTED:
+        return None
+    text = _(
+        "<b>A claim has been opened against you: dispute #{id}</b>\n"
+        "{ground}, refund requested {requested}. Please answer by {due}: accept, offer part "
+        "of the refund, or reject it with your evidence. Without an answer the buyer can take "
+        "it to the dispute team."
+    ).format(
+        id=dispute.id,
+        ground=ground_label(dispute.ground),
+        requested=amount(dispute.requested_amount, dispute.currency),
+        due=moment(dispute.response_due_at),
+    )
+    return Reply(text=text, buttons=_button(ctx, _("Answer the claim"), "respond", dispute))
+
+
+@renders(disputes.NOTICE_ANSWERED)
+async def answered_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.status != DisputeStatus.SUPPLIER_RESPONDED:
+        return None
+    supplier = await disputes.get_supplier(ctx.session, dispute.supplier_id)
+    text = _("<b>{supplier} answered dispute #{id}</b>: {answer}.").format(
+        supplier=esc(supplier.name),
+        id=dispute.id,
+        answer=answer_label(
+            dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
+        ),
+    )
+    text += "\n" + _("Accept the answer, or take the dispute to the dispute team.")
+    return Reply(text=text, buttons=_button(ctx, _("Accept or escalate"), "resolve", dispute))
+
+
+@renders(disputes.NOTICE_RESOLVED)
+async def resolved_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.status != DisputeStatus.RESOLVED:
+        return None
+    return Reply(
+        text=_(
+            "The buyer accepted your answer on dispute #{id}: refund {amount}. The dispute "
+            "is resolved."
+        ).format(id=dispute.id, amount=amount(dispute.resolved_amount, dispute.currency))
+    )
+
+
+@renders(disputes.NOTICE_ESCALATED)
+async def escalated_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None:
+        return None
+    return Reply(
+        text=_(
+            "Dispute #{id} is now with the dispute team. They read the whole file, including "
+            "your answer and evidence, and their decision is final."
+        ).format(id=dispute.id)
+    )
+
+
+@renders(disputes.NOTICE_QUEUED)
+async def queued_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.status != DisputeStatus.ESCALATED:
+        return None
+    return Reply(
+        text=_("Dispute #{id} was escalated and waits in the /queue.").format(id=dispute.id),
+        buttons=_button(ctx, _("Open the file"), "queue", dispute),
+    )
+
+
+@renders(disputes.NOTICE_DECIDED)
+async def decided_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.decided_amount is None:
+        return None
+    decision = await ctx.session.scalar(
+        select(DisputeEvent)
+        .where(DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == disputes.DECIDED)
+        .order_by(DisputeEvent.id.desc())
+    )
+    reason = (decision.payload or {}).get("reason", "") if decision else ""
+    return Reply(
+        text=_(
+            "<b>The dispute team decided dispute #{id}</b>: refund {amount}.\nReason: {reason}\n"
+            "The decision is final and the file is closed. /history {id} shows every step."
+        ).format(
+            id=dispute.id,
+            amount=amount(dispute.decided_amount, dispute.currency),
+            reason=esc(reason),
+        )
+    )
+
+
+@renders(reminders.SUPPLIER_RESPONSE_DUE)
+async def response_due_reminder(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.status != DisputeStatus.SUBMITTED:
+        return None
+    return Reply(
+        text=_(
+            "Reminder: dispute #{id} waits for your answer until {due}. After that the buyer "
+            "can take it to the dispute team without your side of the story."
+        ).format(id=dispute.id, due=moment(dispute.response_due_at)),
+        buttons=_button(ctx, _("Answer the claim"), "respond", dispute),
+    )
+
+
+@renders(reminders.ESCALATION_OPEN)
+async def escalation_open_reminder(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    # The dispatcher has no clock of its own here: the rule's moment is the row's due time.
+    if dispute is None or not await disputes.mark_escalation_open(
+        ctx.session, dispute, reminder.due_at
+    ):
+        return None
+    return Reply(
+        text=_(
+            "The supplier did not answer dispute #{id} by {due}. You can take it to the "
+            "dispute team now: they decide on the file as it stands."
+        ).format(id=dispute.id, due=moment(dispute.response_due_at)),
+        buttons=_button(ctx, _("Escalate to the dispute team"), "resolve", dispute),
+    )
+
+
+@renders(reminders.AUTO_ESCALATION)
+async def auto_escalation(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    """Escalate by the rules' clock, then tell the buyer. Rendering again after a failed
+    delivery finds the dispute escalated already and only repeats the notice."""
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None:
+        return None
+    if dispute.status in (DisputeStatus.SUBMITTED, DisputeStatus.SUPPLIER_RESPONDED):
+        payload = reminder.payload or {}
+        team = disputes.Team(
+            telegram_ids=frozenset(int(i) for i in payload.get("team", [])),
+            waiting_days=int(payload.get("waiting_days", 3)),
+        )
+        # The dispatcher has no clock of its own here: the rule's moment is the row's due time.
+        await disputes.escalate(
+            ctx.session, None, dispute.id, is_team=False, rules=None, team=team, now=reminder.due_at
+        )
+    elif not await disputes.escalated_automatically(ctx.session, dispute):
+        return None
+    return Reply(
+        text=_(
+            "Dispute #{id} was not settled in time, so it went to the dispute team by itself, "
+            "as the programme's rules provide. You will hear their decision here."
+        ).format(id=dispute.id)
+    )
+
+
+@renders(reminders.TEAM_WAITING)
+async def team_waiting_reminder(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    dispute = await _dispute(ctx, reminder)
+    if dispute is None or dispute.status != DisputeStatus.ESCALATED:
+        return None
+    days = int((reminder.payload or {}).get("days", 0))
+    return Reply(
+        text=ngettext(
+            "Dispute #{id} has waited {n} day for a decision.",
+            "Dispute #{id} has waited {n} days for a decision.",
+            days,
+        ).format(id=dispute.id, n=days),
+        buttons=_button(ctx, _("Open the file"), "queue", dispute),
+    )
