@@ -48,8 +48,9 @@ class App:
     _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
-    # Called after every committed update: transports use it to push due notices.
-    after_commit: list[Any] = field(default_factory=list)
+    # The bot's Telegram username (from getMe once a runtime starts), for deep links;
+    # empty in the terminal chat, where invites are shown as /start commands.
+    bot_username: str = ""
 
     def is_team(self, user: User) -> bool:
         return user.telegram_id in self.team
@@ -65,7 +66,7 @@ class App:
         sender = incoming.sender
         async with self._lock_for(sender.telegram_id):
             try:
-                outcome = await self._handle_in_transaction(incoming)
+                return await self._handle_in_transaction(incoming)
             except Exception:
                 log.exception("update from %s failed; rolled back", sender.telegram_id)
                 with use_locale(sender.language_code or self.settings.default_locale):
@@ -80,9 +81,6 @@ class App:
                         ],
                         callback_notice=_("Please try again."),
                     )
-        for hook in self.after_commit:
-            await hook()
-        return outcome
 
     async def _handle_in_transaction(self, incoming: Incoming) -> Outcome:
         sender = incoming.sender

@@ -214,7 +214,7 @@ def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
     ]
     # The Telegram runtimes set it from getMe at start (bot/handlers/lifecycle.py); the
     # terminal has none. getattr: App does not declare the field yet.
-    username = getattr(ctx.app, "bot_username", "")
+    username = ctx.app.bot_username
     if username:
         lines.append(f"https://t.me/{esc(username)}?start={payload}")
     lines.append(_("Or they send me: <code>/start {payload}</code>").format(payload=payload))
