@@ -26,6 +26,7 @@ from bot.flows.base import (
 )
 from bot.flows.common import deep_link
 from bot.flows.dispute_steps import (
+    current_dispute,
     dispute_arg,
     files_for,
     money_data,
@@ -104,14 +105,8 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
     return dispute.id
 
 
-async def current(ctx: Ctx) -> Dispute:
-    dispute = await ctx.session.get(Dispute, int(ctx.data.get("dispute") or ctx.data["pick"]))
-    assert dispute is not None
-    return dispute
-
-
 async def ask_answer(ctx: Ctx) -> Prompt:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     requested = show(disputes.requested_money(dispute))
     return Prompt(
         text=_("How do you answer dispute #{id}? You have until {due}.").format(
@@ -137,7 +132,7 @@ def answering(*answers: str) -> Any:
 
 
 async def ask_offer(ctx: Ctx) -> Prompt:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     return Prompt(
         text=_("How much do you offer? Less than the {requested} requested.").format(
             requested=show(disputes.requested_money(dispute))
@@ -146,7 +141,7 @@ async def ask_offer(ctx: Ctx) -> Prompt:
 
 
 async def take_offer(ctx: Ctx, answer: Answer) -> dict[str, str]:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     offer = parse_money(answer.text or "", dispute.currency)
     requested = disputes.requested_money(dispute)
     if not offer.is_positive() or offer >= requested:
@@ -199,7 +194,7 @@ async def take_counter(ctx: Ctx, answer: Answer) -> Any:
 
 
 async def ask_review(ctx: Ctx) -> Prompt:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     offer = money_of(ctx.data["offer"]) if ctx.data.get("answer") == "partial" else None
     if ctx.data["answer"] == "accept":
         offer = disputes.requested_money(dispute)
@@ -223,7 +218,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
         raise Invalid(_("Please press a button."))
     if answer.choice == "answer":
         return Goto("answer")
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     kind = ctx.data["answer"]
     # After "change the answer", an earlier explanation or files belong to the old one.
     files = [] if kind == "accept" else ctx.data.get("files", [])
@@ -248,7 +243,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
 
 
 async def finish(ctx: Ctx) -> list[Reply]:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     return [
         Reply(
             text=_(

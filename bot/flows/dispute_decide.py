@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Invalid, Prompt, Step
-from bot.flows.dispute_steps import dispute_arg, refused, team_of
+from bot.flows.dispute_steps import current_dispute, dispute_arg, refused, team_of
 from bot.flows.dispute_texts import answer_label, ground_label, show
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, lazy_gettext, money
@@ -70,14 +70,8 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
     return dispute.id
 
 
-async def current(ctx: Ctx) -> Dispute:
-    dispute = await ctx.session.get(Dispute, int(ctx.data.get("dispute") or ctx.data["pick"]))
-    assert dispute is not None
-    return dispute
-
-
 async def ask_choice(ctx: Ctx) -> Prompt:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     supplier = await disputes.get_supplier(ctx.session, dispute.supplier_id)
     offer = disputes.offer_money(dispute)
     lines = [
@@ -114,7 +108,11 @@ async def take_choice(ctx: Ctx, answer: Answer) -> str:
     if answer.choice == "accept":
         try:
             await disputes.accept_answer(
-                ctx.session, ctx.user, (await current(ctx)).id, is_team=ctx.is_team, now=ctx.now
+                ctx.session,
+                ctx.user,
+                (await current_dispute(ctx)).id,
+                is_team=ctx.is_team,
+                now=ctx.now,
             )
         except DisputeRefused as exc:
             raise refused(exc) from None
@@ -140,7 +138,7 @@ async def take_note(ctx: Ctx, answer: Answer) -> str:
         await disputes.escalate(
             ctx.session,
             ctx.user,
-            (await current(ctx)).id,
+            (await current_dispute(ctx)).id,
             is_team=ctx.is_team,
             rules=ctx.app.rules,
             team=team_of(ctx),
@@ -159,7 +157,7 @@ def escalating(ctx: Ctx) -> Any:
 
 
 async def finish(ctx: Ctx) -> list[Reply]:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     if dispute.status == DisputeStatus.RESOLVED:
         text = _("Dispute #{id} is resolved: refund {amount}. The supplier has been told.").format(
             id=dispute.id, amount=money(dispute.resolved_amount or 0, dispute.currency)

@@ -148,3 +148,14 @@ def checklist_step(
         return {item_id: marks.get(item_id, False) for item_id, _t, _r in listed}
 
     return Step(name, prompt, handle, when=when)
+
+
+async def current_dispute(ctx: Ctx) -> Dispute:
+    """The dispute this flow is about: given by the command, or picked at the first step.
+
+    Its id was checked against the user's rights when it entered the flow data, and flow
+    data never leaves the server, so no second check is needed here.
+    """
+    dispute = await ctx.session.get(Dispute, int(ctx.data.get("dispute") or ctx.data["pick"]))
+    assert dispute is not None
+    return dispute

@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
-from bot.flows.dispute_steps import dispute_arg, money_data, money_of, parse_money, refused
+from bot.flows.dispute_steps import (
+    current_dispute,
+    dispute_arg,
+    money_data,
+    money_of,
+    parse_money,
+    refused,
+)
 from bot.flows.dispute_texts import cap_reason, show, team_file
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, day, lazy_gettext
@@ -69,14 +76,8 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
     return dispute.id
 
 
-async def current(ctx: Ctx) -> Dispute:
-    dispute = await ctx.session.get(Dispute, int(ctx.data.get("dispute") or ctx.data["pick"]))
-    assert dispute is not None
-    return dispute
-
-
 async def ask_amount(ctx: Ctx) -> Prompt:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     ceiling = disputes.decision_ceiling(dispute)
     zero = Money.zero(dispute.currency)
     return Prompt(
@@ -100,7 +101,7 @@ async def ask_amount(ctx: Ctx) -> Prompt:
 
 
 async def take_amount(ctx: Ctx, answer: Answer) -> dict[str, str]:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     if answer.pressed:
         value = money_of(answer.choice)
     else:
@@ -130,7 +131,7 @@ async def take_reason(ctx: Ctx, answer: Answer) -> str:
 
 
 async def ask_review(ctx: Ctx) -> Prompt:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     text = _("<b>Decision on dispute #{id}</b>: refund {amount}.\nReason: {reason}").format(
         id=dispute.id, amount=show(money_of(ctx.data["amount"])), reason=esc(ctx.data["reason"])
     )
@@ -153,7 +154,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
         await disputes.decide(
             ctx.session,
             ctx.user,
-            (await current(ctx)).id,
+            (await current_dispute(ctx)).id,
             is_team=ctx.is_team,
             amount=money_of(ctx.data["amount"]),
             reason=ctx.data["reason"],
@@ -167,7 +168,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
 
 
 async def finish(ctx: Ctx) -> list[Reply]:
-    dispute = await current(ctx)
+    dispute = await current_dispute(ctx)
     left = len(await disputes.queue(ctx.session))
     text = _(
         "Decision recorded: dispute #{id} is closed with a refund of {amount}. Both parties "
