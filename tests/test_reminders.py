@@ -16,7 +16,7 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.flows.notices import RENDERERS, NoticeCtx
 from bot.flows.replies import Reply
-from bot.scheduler.dispatch import Dispatcher
+from bot.scheduler.dispatch import Dispatcher, interleave_chats
 from bot.scheduler.errors import Blocked, RetryAfter
 from bot.scheduler.quiet_hours import QuietHours
 from bot.scheduler.sender import RateLimitedDeliverer
@@ -252,3 +252,10 @@ async def test_the_sender_keeps_per_chat_and_overall_limits_and_waits_out_429() 
     times = sorted(t for _tg, t in stamps)
     for index in range(len(times) - 20):
         assert times[index + 20] - times[index] >= 0.95  # never 21 within a second
+
+
+def test_a_batch_takes_one_row_per_recipient_per_round_in_each_recipients_order() -> None:
+    ann, bob, cy = (User(id=n, telegram_id=n) for n in (1, 2, 3))
+    batch = [(1, ann, Reply("a1")), (2, ann, Reply("a2")), (3, ann, Reply("a3"))]
+    batch += [(4, bob, Reply("b1")), (5, cy, Reply("c1")), (6, bob, Reply("b2"))]
+    assert [row[0] for row in interleave_chats(batch)] == [1, 4, 5, 2, 6, 3]

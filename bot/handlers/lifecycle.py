@@ -142,9 +142,11 @@ class DispatchKicker:
                 return
 
     async def dispatch_due(self) -> None:
-        """The periodic entry point (what the clockwork calls). A cancelled caller (the
-        scheduler shutting down) does not cancel a round in progress."""
-        await asyncio.shield(self.kick())
+        """The periodic entry point (what the clockwork calls): starts a round, or asks
+        the running one for another, and returns at once. A round can take minutes under
+        the flood limits; awaiting it would leave the clock's job "still running" at
+        every tick. Shutdown waits for the round through ``inflight``."""
+        self.kick()
 
 
 def start_background_dispatch(kicker: DispatchKicker, every_seconds: float) -> Callable[[], None]:

@@ -14,6 +14,7 @@ quiet hours waits for the morning; a user who blocked the bot is marked unreacha
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,20 @@ class DispatchStats:
     failed: int = 0
     dropped: int = 0
     deferred: int = 0
+
+
+def interleave_chats(batch: list[tuple[int, User, Reply]]) -> list[tuple[int, User, Reply]]:
+    """Round-robin over recipients, keeping each recipient's own order.
+
+    Rows are sent one after another under a per-chat limit of about one a second: five
+    rows for one user in a row would hold the whole batch for five seconds, while
+    taking one row per user per round keeps the overall rate at its limit.
+    """
+    queues: dict[int, list[tuple[int, User, Reply]]] = {}
+    for row in batch:
+        queues.setdefault(row[1].id, []).append(row)
+    rounds = itertools.zip_longest(*queues.values())
+    return [row for round_ in rounds for row in round_ if row is not None]
 
 
 class Dispatcher:
@@ -90,7 +105,7 @@ class Dispatcher:
             delivered = 0
             while True:
                 batch = await self._claim_batch()
-                for reminder_id, user, reply in batch:
+                for reminder_id, user, reply in interleave_chats(batch):
                     delivered += await self._send_one(reminder_id, user, reply)
                 if len(batch) < self.batch_size:
                     return delivered
