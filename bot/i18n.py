@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date as _babel_format_date
-from babel.dates import format_datetime as _babel_format_datetime
+from babel.dates import format_time as _babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -155,6 +155,14 @@ def day(value: date) -> str:
 
 
 def moment(value: datetime) -> str:
-    return _babel_format_datetime(
-        value, format="medium", tzinfo=current_zone(), locale=current_locale()
+    """A date and a time of day in the user's zone: 'Jan 24, 2027, 9:00 AM'.
+
+    The date part is "medium" like ``day``; the time is "short", because seconds on a
+    deadline are noise. The locale's own pattern joins them ('{1}, {0}', '{1} {0}').
+    """
+    locale = Locale.parse(current_locale())
+    local = value.astimezone(current_zone())
+    joined = str(locale.datetime_formats["medium"])
+    return joined.replace("{1}", _babel_format_date(local.date(), "medium", locale)).replace(
+        "{0}", _babel_format_time(local, "short", locale=locale)
     )

@@ -84,7 +84,7 @@ async def test_from_payment_to_receipt_and_the_claim_window(
     clock.advance(timedelta(days=2))
     listed = await chat.say("/orders")
     assert "Order complete" in listed
-    assert "Open a dispute by Jan 24, 2027, 9:00:00" in listed
+    assert "Open a dispute by Jan 24, 2027, 9:00\u202fAM" in listed
     assert "(28 days left)." in listed
 
     # A week before the end, the reminder arrives with a button back to the order.
