@@ -10,7 +10,6 @@ from telegram_helpers import MODES, RUNTIMES, TOKEN, Person, bot_settings, runni
 
 from bot.app import App
 from bot.config import Settings
-from bot.flows.registry import all_commands
 from emulator import BotAPIEmulator
 
 pytestmark = pytest.mark.timeout(60)
@@ -89,7 +88,6 @@ async def test_a_buyer_sets_up_a_profile_through_telegram(
         assert not emu.errors, list(emu.errors)
 
 
-@pytest.mark.skipif("find" not in all_commands(), reason="/find is not registered yet")
 async def test_a_search_shows_how_much_each_supplier_covers(
     app: App, emu: BotAPIEmulator, mode: str
 ) -> None:

@@ -3,8 +3,11 @@
 This module only lays out text it is given: the flow words every line in the buyer's
 language (so translations stay in one place) and hands over a ``Sheet``. A Unicode
 TrueType font is used when one is installed (DejaVu on most Linux systems), so names
-and answers in any script survive; without one the core Helvetica font is used and the
-text is reduced to Latin-1, which is noted in the document's metadata.
+and answers in Latin, Cyrillic and Greek scripts survive, with a CJK font as fallback for
+Chinese, Japanese and Korean (Droid Sans Fallback, WenQuanYi or Noto CJK: DejaVu has no
+Han characters, and a Chinese buyer's draft would otherwise lose every one of them).
+Without a Unicode font the core Helvetica font is used and the text is reduced to
+Latin-1; what is missing is noted in the document's metadata.
 """
 
 from __future__ import annotations
@@ -38,6 +41,16 @@ _FONT_CANDIDATES = (
     ),
 )
 
+# Fallback for the characters the main font lacks: (file, index in a font collection).
+_CJK_CANDIDATES = (
+    (Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"), 0),
+    (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
+    (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), 2),  # SC
+    (Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"), 2),
+)
+NO_UNICODE_FONT = "Latin-1 only: no Unicode font was installed when this was made"
+NO_CJK_FONT = "No CJK font was installed when this was made: Han characters are missing"
+
 
 @dataclass(frozen=True)
 class Section:
@@ -62,6 +75,14 @@ def unicode_font() -> tuple[Path, Path] | None:
     for regular, bold in _FONT_CANDIDATES:
         if regular.is_file() and bold.is_file():
             return regular, bold
+    return None
+
+
+@cache
+def cjk_font() -> tuple[Path, int] | None:
+    for path, index in _CJK_CANDIDATES:
+        if path.is_file():
+            return path, index
     return None
 
 
@@ -108,11 +129,19 @@ def render(sheet: Sheet) -> bytes:
     if font is not None:
         pdf.add_font(family, "", str(font[0]))
         pdf.add_font(family, "B", str(font[1]))
+        fallback = cjk_font()
+        if fallback is not None:
+            path, index = fallback
+            for style in ("", "B"):  # one face: bold Han text is drawn regular
+                pdf.add_font("SheetCJK", style, str(path), collection_font_number=index)
+            pdf.set_fallback_fonts(["SheetCJK"], exact_match=False)
     pdf.set_title(pdf.clean_text(sheet.title))
     pdf.set_creator("tradeguard")
     pdf.set_keywords(pdf.clean_text(" ".join(sheet.keywords)))
     if font is None:
-        pdf.set_subject("Latin-1 only: no Unicode font was installed when this was made")
+        pdf.set_subject(NO_UNICODE_FONT)
+    elif cjk_font() is None:
+        pdf.set_subject(NO_CJK_FONT)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_margins(18, 16, 18)
     pdf.add_page()
