@@ -33,6 +33,11 @@ Inspection: ``emu.requests`` (method, params, monotonic time, HTTP status), ``em
 updates_queued, webhook_delivered...), ``emu.chat(id).messages``, ``emu.callback_answers``,
 ``emu.commands[(scope, language)]``, ``emu.sent_documents(chat_id)``, ``emu.downloads``.
 
+Webhooks: ``BotAPIEmulator(webhook_chat_order=False)`` lets several updates of one chat be
+in flight at once; ``emu.redeliver(update_id)`` sends an update again (a Telegram retry);
+``await emu.wait_delivered(update_id)`` waits until the bot answered its delivery, and
+``emu.last_update_id`` is the id a user action just queued.
+
 Failure injection: ``emu.rate_limit(30, 1)`` (429 with retry_after on send/edit methods),
 ``emu.fail_next("sendMessage", error_code=502)``, ``emu.block(chat_id)`` (403).
 

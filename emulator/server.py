@@ -165,7 +165,10 @@ def _resolve_attachments(params: dict, files: dict[str, UploadedFile]) -> None:
 
 
 class _Webhook:
-    """Delivers updates to a webhook URL: up to ``max_connections`` at once, in order per chat."""
+    """Delivers updates to a webhook URL: up to ``max_connections`` at once, in order per chat
+    (one of a chat's updates in flight at a time) unless the emulator's ``webhook_chat_order``
+    is off: then each update goes as soon as a connection is free, so several updates of one
+    chat can be in flight together (two quick answers reaching two bot workers)."""
 
     def __init__(
         self,
@@ -190,15 +193,18 @@ class _Webhook:
         self._scheduled: set[Any] = set()
         self._ready: asyncio.Queue[Any] = asyncio.Queue()
         self._in_flight: dict[int, _Queued] = {}
+        self._chats_in_flight: Counter[Any] = Counter()
         self._stopped = False
         self._workers = [asyncio.create_task(self._worker()) for _ in range(max_connections)]
 
     def push(self, item: _Queued) -> None:
-        self._per_chat.setdefault(item.chat_key, deque()).append(item)
+        # Unordered: a key of its own, so no earlier update of the chat holds this one back.
+        key = item.chat_key if self.emu.webhook_chat_order else object()
+        self._per_chat.setdefault(key, deque()).append(item)
         self.pending += 1
-        if item.chat_key not in self._scheduled:
-            self._scheduled.add(item.chat_key)
-            self._ready.put_nowait(item.chat_key)
+        if key not in self._scheduled:
+            self._scheduled.add(key)
+            self._ready.put_nowait(key)
 
     async def stop(self) -> list[_Queued]:
         self._stopped = True
@@ -224,10 +230,17 @@ class _Webhook:
                 continue
             item = queue.popleft()
             self._in_flight[id(item)] = item
+            if self._chats_in_flight[item.chat_key]:
+                # Another update of this chat is still being delivered (unordered mode).
+                self.emu.stats["webhook_chat_overlaps"] += 1
+            self._chats_in_flight[item.chat_key] += 1
             try:
                 await self._deliver(item)
             finally:
                 self._in_flight.pop(id(item), None)
+                self._chats_in_flight[item.chat_key] -= 1
+                if not self._chats_in_flight[item.chat_key]:
+                    del self._chats_in_flight[item.chat_key]
                 self.pending = max(0, self.pending - 1)
             if self._stopped:
                 return
@@ -266,6 +279,7 @@ class _Webhook:
                         if reply and isinstance(reply.get("method"), str):
                             name = reply.pop("method")
                             await emu._call_unparsed(name, reply)
+                        emu._delivery_finished(item.update_id, None)
                         return
                     error = f"Wrong response from the webhook: {status} {resp.reason}"
             except asyncio.CancelledError:
@@ -279,6 +293,7 @@ class _Webhook:
             if attempt < attempts:
                 await asyncio.sleep(emu.webhook_retry_delay * 2 ** (attempt - 1))
         emu.stats["webhook_dropped"] += 1
+        emu._delivery_finished(item.update_id, self.last_error_message or "gave up")
         log.warning("webhook gave up on update %s: %s", item.update_id, self.last_error_message)
 
 
@@ -293,6 +308,9 @@ class BotAPIEmulator:
     :param auto_create_chats: sends to unknown positive chat ids create a private chat instead
         of failing with "Bad Request: chat not found".
     :param history_limit: how many requests / events are kept for inspection.
+    :param webhook_chat_order: deliver one update per chat at a time over the webhook (the
+        default); False lets several updates of one chat be in flight at once, to test a bot
+        with several workers against the worst case.
     """
 
     def __init__(
@@ -309,6 +327,7 @@ class BotAPIEmulator:
         webhook_retries: int = 3,
         webhook_retry_delay: float = 0.05,
         webhook_timeout: float = 10.0,
+        webhook_chat_order: bool = True,
     ) -> None:
         prefix = token.split(":", 1)[0]
         self.token = token
@@ -334,6 +353,7 @@ class BotAPIEmulator:
         self.webhook_retries = webhook_retries
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
+        self.webhook_chat_order = webhook_chat_order
 
         # recorded traffic
         self.requests: deque[RecordedRequest] = deque(maxlen=history_limit)
@@ -370,6 +390,11 @@ class BotAPIEmulator:
         self._event_read: dict[Any, int] = {}
         self._request_read: dict[str, int] = {}
         self._last_update_id = 0
+        # update id -> (body, chat key) of recent updates, so one can be delivered again
+        self._update_bodies: dict[int, tuple[str, Any]] = {}
+        # update id -> successful webhook deliveries; waiters for a delivery count
+        self._delivered: Counter[int] = Counter()
+        self._delivery_waiters: dict[int, list[tuple[int, asyncio.Future[None]]]] = {}
         self._file_counter = 0
         self._callback_counter = 0
         self._closing = False
@@ -642,6 +667,28 @@ class BotAPIEmulator:
             if query_id not in self._answered_callbacks:
                 self._open_callbacks.setdefault(query_id, query)
         item = _Queued(update_id, _dumps(update), _chat_key(update), replay)
+        self._update_bodies[update_id] = (item.body, item.chat_key)
+        while len(self._update_bodies) > self._history_limit:
+            del self._update_bodies[next(iter(self._update_bodies))]
+        self._queue(item)
+        return update_id
+
+    @property
+    def last_update_id(self) -> int:
+        """The id of the newest update queued (0 before the first)."""
+        return self._last_update_id
+
+    def redeliver(self, update_id: int) -> int:
+        """Queue update ``update_id`` again, same id and body, as Telegram does when it got
+        no answer in time (the first delivery may still be in progress). Returns the id."""
+        stored = self._update_bodies.get(update_id)
+        if stored is None:
+            raise LookupError(f"update {update_id} is unknown (or older than the history)")
+        body, chat_key = stored
+        self._queue(_Queued(update_id, body, chat_key, True))
+        return update_id
+
+    def _queue(self, item: _Queued) -> None:
         self._action_seq = self._seq
         self._action_req_seq = self._req_seq
         self.stats["updates_queued"] += 1
@@ -649,7 +696,54 @@ class BotAPIEmulator:
             self._webhook.push(item)
         else:
             self._updates.push(item)
-        return update_id
+
+    def _delivery_finished(self, update_id: int, error: str | None) -> None:
+        """One webhook delivery of ``update_id`` ended: answered 2xx (``error`` None) or
+        given up after the retries."""
+        if error is None:
+            self._delivered[update_id] += 1
+        waiters = self._delivery_waiters.pop(update_id, [])
+        keep = []
+        for times, waiter in waiters:
+            if waiter.done():
+                continue
+            if error is not None:
+                waiter.set_exception(
+                    RuntimeError(f"the webhook gave up on update {update_id}: {error}")
+                )
+            elif self._delivered[update_id] >= times:
+                waiter.set_result(None)
+            else:
+                keep.append((times, waiter))
+        if keep:
+            self._delivery_waiters[update_id] = keep
+
+    def delivered(self, update_id: int) -> int:
+        """How many times the webhook delivered update ``update_id`` (answered 2xx)."""
+        return self._delivered[update_id]
+
+    async def wait_delivered(
+        self,
+        update_id: int,
+        times: int = 1,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until the webhook delivered ``update_id`` ``times`` times (each answered 2xx,
+        so the bot had handled it). Raises TimeoutError, or RuntimeError if the emulator gave
+        up on a delivery. Cheap with many waiters: each waits on its own update id."""
+        if self._delivered[update_id] >= times:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._delivery_waiters.setdefault(update_id, []).append((times, waiter))
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter
+        except TimeoutError:
+            raise TimeoutError(
+                f"update {update_id} delivered {self._delivered[update_id]} of {times} times "
+                f"within {timeout}s; {self._recent_errors()}"
+            ) from None
 
     @property
     def pending_updates(self) -> int:

@@ -28,13 +28,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+    """The engine, its connection pool sized by ``TRADEGUARD_DB_POOL_SIZE`` and
+    ``TRADEGUARD_DB_MAX_OVERFLOW`` (per process: several workers each have their own)."""
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        in_memory = make_url(url).database in (None, "", ":memory:")  # one shared connection
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, **({} if in_memory else pool)
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
-    )
+    return create_async_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -2,24 +2,28 @@
 
 ``run`` receives updates by long polling (development, a single process) or, with
 ``--webhook``, by an aiohttp webhook endpoint that demands Telegram's secret token
-(production). ``--workers N`` forks N webhook processes on one port (PostgreSQL only:
-their update-id claims and outbox claims need a shared, concurrent database).
-``scheduler`` only pushes due reminders. The framework is ``TRADEGUARD_RUNTIME``:
-aiogram (default) or ptb. SIGINT / SIGTERM stop gracefully.
+(production). ``--workers N`` starts N webhook processes on one port and watches them
+(PostgreSQL only: their update-id claims, user locks and outbox claims need a shared,
+concurrent database). ``scheduler`` only pushes due reminders. The framework is
+``TRADEGUARD_RUNTIME``: aiogram (default) or ptb. SIGINT / SIGTERM stop gracefully.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
+import multiprocessing.connection
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from bot.config import ENV_PREFIX, ConfigError, Settings, load_settings
 from bot.handlers.lifecycle import (
+    SHUTDOWN_GRACE,
     Plan,
     TelegramRuntime,
     quiet_http_logs,
@@ -30,7 +34,13 @@ from bot.handlers.lifecycle import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["create_runtime", "run_runtime", "serve_until_signalled"]
+__all__ = [
+    "create_runtime",
+    "run_runtime",
+    "run_workers",
+    "serve_until_signalled",
+    "share_send_budget",
+]
 
 
 def create_runtime(app: Any, plan: Plan | None = None) -> TelegramRuntime:
@@ -81,7 +91,15 @@ async def run_runtime(settings: Settings, args: Any) -> int:
     workers = getattr(args, "workers", 1) or 1
     await serve(settings, plan)
     if workers > 1:  # the parent has registered the webhook and the menus
-        return await run_workers(workers, verbose=bool(getattr(args, "verbose", False)))
+        print(
+            f"tradeguard: starting {workers} webhook workers on "
+            f"{settings.webhook_host}:{settings.webhook_port}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return await run_workers(
+            workers, verbose=bool(getattr(args, "verbose", False)), framework=settings.runtime
+        )
     return 0
 
 
@@ -102,6 +120,15 @@ async def serve(settings: Settings, plan: Plan) -> None:
         await app.close()
 
 
+def freeze_startup_objects() -> None:
+    """Keep what start-up made (frameworks, their models, the flows: some 300,000 objects
+    that live as long as the process) out of the garbage collector's full passes. Each
+    pass walked all of them, stopping the bot for up to ~0.2 s a few times a minute under
+    load (bench/README.md, "Profiling"). Start-up garbage is collected first, not frozen."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve_until_signalled(runtime: TelegramRuntime) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -112,6 +139,7 @@ async def serve_until_signalled(runtime: TelegramRuntime) -> None:
             installed.append(signum)
     try:
         async with runtime:
+            freeze_startup_objects()
             print(
                 f"tradeguard: @{runtime.username} is running on {runtime.framework}; "
                 "Ctrl-C to stop",
@@ -135,14 +163,32 @@ async def serve_until_signalled(runtime: TelegramRuntime) -> None:
 
 # -- several webhook workers ------------------------------------------------------------
 
+# Modules every worker needs, imported once by the fork server rather than by each worker
+# (importing aiogram alone takes seconds of CPU).
+_PRELOAD = ["bot.app", "bot.flows.registry", "bot.handlers.runtime"]
+_FRAMEWORK_MODULE = {
+    "aiogram": "bot.handlers.aiogram_runtime",
+    "ptb": "bot.handlers.ptb_runtime",
+}
+STOP_MARGIN = 10.0  # seconds past the grace period before a stuck worker is killed
 
-def _worker_main(index: int, verbose: bool) -> None:
+
+def share_send_budget(settings: Settings, workers: int) -> Settings:
+    """Telegram's ~30 messages/s is per bot, not per process: each worker gets its share."""
+    if workers <= 1:
+        return settings
+    share = settings.send_rate_per_second / workers
+    return settings.model_copy(update={"send_rate_per_second": share})
+
+
+def _worker_main(index: int, workers: int, verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format=f"%(asctime)s %(levelname)s worker-{index} %(name)s: %(message)s",
+        force=True,  # the fork server may have configured logging already
     )
     try:
-        settings = load_settings()
+        settings = share_send_budget(load_settings(), workers)
         protect_logs(settings.require_token())
         asyncio.run(serve(settings, Plan.webhook_worker()))
     except ConfigError as error:
@@ -152,34 +198,69 @@ def _worker_main(index: int, verbose: bool) -> None:
         pass
 
 
-async def run_workers(count: int, *, verbose: bool) -> int:
-    """Start ``count`` webhook processes sharing the port (SO_REUSEPORT) and wait for them.
+async def run_workers(
+    count: int,
+    *,
+    verbose: bool,
+    framework: str = "aiogram",
+    target: Callable[[int, int, bool], None] = _worker_main,
+) -> int:
+    """Start ``count`` webhook processes sharing the port (SO_REUSEPORT) and watch them.
 
-    Each worker reads the same environment, serves the webhook and pushes the outbox;
-    SIGINT / SIGTERM are passed on so each finishes its updates in hand.
+    SIGINT / SIGTERM are passed on so each worker finishes its updates in hand; one that
+    is still busy after the grace period is killed. If a worker ends on its own (a crash,
+    the database gone), the others are stopped too and the command fails, so the service
+    manager restarts the whole set rather than running on with fewer workers.
     """
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    framework_module = _FRAMEWORK_MODULE.get(framework)
+    context.set_forkserver_preload([*_PRELOAD, *([framework_module] if framework_module else [])])
     processes = [
-        context.Process(target=_worker_main, args=(index, verbose), name=f"tradeguard-{index}")
+        context.Process(target=target, args=(index, count, verbose), name=f"tradeguard-{index}")
         for index in range(count)
     ]
-    for process in processes:
-        process.start()
     loop = asyncio.get_running_loop()
+    signalled = False
 
-    def forward() -> None:
+    def stop_all() -> None:
         for process in processes:
-            if process.is_alive() and process.pid is not None:
+            if process.is_alive():
                 with contextlib.suppress(ProcessLookupError):
                     process.terminate()  # SIGTERM: the worker stops gracefully
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    def forward() -> None:
+        nonlocal signalled
+        signalled = True
+        stop_all()
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the start: none is orphaned
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, forward)
-    for process in processes:
-        await asyncio.to_thread(process.join)
+            installed.append(signum)
+    try:
+        for process in processes:
+            process.start()
+        await asyncio.to_thread(multiprocessing.connection.wait, [p.sentinel for p in processes])
+        if not signalled:
+            ended = next(p for p in processes if not p.is_alive())
+            print(
+                f"tradeguard: {ended.name} ended (exit code {ended.exitcode}); "
+                "stopping the other workers",
+                file=sys.stderr,
+            )
+            stop_all()
+        deadline = loop.time() + SHUTDOWN_GRACE + STOP_MARGIN
+        for process in processes:
+            await asyncio.to_thread(process.join, max(0.0, deadline - loop.time()))
+            if process.is_alive():
+                print(f"tradeguard: {process.name} did not stop; killed", file=sys.stderr)
+                process.kill()
+                await asyncio.to_thread(process.join)
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
     failed = [p.name for p in processes if p.exitcode not in (0, -signal.SIGTERM)]
     if failed:
         print(f"tradeguard: workers failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    return 0 if signalled and not failed else 1
