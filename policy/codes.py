@@ -9,8 +9,8 @@ from __future__ import annotations
 # PolicyError / MoneyError / SpecError .code
 MONEY_ERRORS = frozenset({
     "amount_format", "amount_not_finite", "amount_not_positive", "amount_precision",
-    "currency_ambiguous", "currency_format", "currency_missing", "currency_mismatch",
-    "currency_unknown",
+    "amount_too_large", "currency_ambiguous", "currency_format", "currency_missing",
+    "currency_mismatch", "currency_unknown",
 })  # fmt: skip
 INPUT_ERRORS = frozenset({
     "advance_exceeds_order", "advance_required", "country_format", "limit_negative",

@@ -129,7 +129,10 @@ def _component(part: str) -> Component | None:
 
 
 def _percent(raw: str) -> Decimal:
-    value = parse_number(raw, group_of_three="thousands")
+    try:
+        value = parse_number(raw, group_of_three="thousands")
+    except ValueError as exc:  # more digits than any share has
+        raise SpecError("number_format", {"text": raw}, EXAMPLE) from exc
     if not Decimal(0) < value <= _HUNDRED:
         raise SpecError("material_percent_range", {"percent": value}, EXAMPLE)
     return value

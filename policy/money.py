@@ -16,7 +16,7 @@ from typing import Any
 from babel.numbers import get_currency_precision, list_currencies
 
 from policy.errors import CurrencyMismatch, MoneyError
-from policy.numbers import parse_number
+from policy.numbers import MAX_WHOLE_DIGITS, parse_number
 
 # CLDR lists these codes, but they are metals or test markers, not money a buyer pays in.
 _NOT_MONEY = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT"})
@@ -52,6 +52,10 @@ _MONEY_NUMBER = r"\d[\d.,'’ \u00a0\u202f\u2009]*(?<=\d)|\d"
 _NUMBER = re.compile(rf"(?P<sign>[-+−])?\s*(?P<number>{_MONEY_NUMBER})\s*(?P<k>[kK](?![A-Za-z]))?")
 
 EXAMPLE = "20000 USD"
+# Far above any order or assurance limit, and what the database column (18 digits, two
+# of them decimals) and Babel's formatting (28 significant digits) can hold: a larger
+# typed amount is a typo or an attack, refused before it reaches either.
+MAX_AMOUNT = Decimal(10) ** 15
 
 
 @cache
@@ -205,7 +209,10 @@ def _parse(cls: type[Money], text: str, default: str | None, positive: bool) -> 
     try:
         amount = parse_number(found["number"], group_of_three=grouping)
     except ValueError as exc:
-        raise MoneyError("amount_format", {"text": text}, EXAMPLE) from exc
+        whole = re.split(r"[.,](?=\d{1,3}$)", found["number"])[0]  # without the cents
+        digits = sum(ch.isdigit() for ch in whole)
+        code = "amount_too_large" if digits > MAX_WHOLE_DIGITS else "amount_format"
+        raise MoneyError(code, {"text": text}, EXAMPLE) from exc
     if found["k"]:
         amount *= 1000
     if found["sign"] in ("-", "−"):
@@ -218,4 +225,6 @@ def _parse(cls: type[Money], text: str, default: str | None, positive: bool) -> 
         )
     if amount < 0 or (positive and amount == 0):
         raise MoneyError("amount_not_positive", {"text": text}, EXAMPLE)
+    if amount > MAX_AMOUNT:
+        raise MoneyError("amount_too_large", {"text": text}, EXAMPLE)
     return cls(amount, currency)

@@ -25,13 +25,20 @@ _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 NUMBER_PATTERN = r"\d[\d.,'’\u00a0\u202f\u2009]*(?<=\d)|\d"
 """A regex fragment that finds a written number inside a longer text."""
 
+# No amount, size, weight or count in a contract needs more; beyond them a number is a
+# typo or an attack, and would overflow Decimal's 28 digits in unit conversion or Babel's
+# formatting (and print as "1E-7").
+MAX_WHOLE_DIGITS = 15
+MAX_DECIMALS = 6
+
 
 class AmbiguousNumber(ValueError):
     """ "1,500" or "1.500" where the caller cannot tell thousands from decimals."""
 
 
 def parse_number(text: str, *, group_of_three: GroupOfThree = "ambiguous") -> Decimal:
-    """Parse one non-negative written number; raise ``ValueError`` if it is not one."""
+    """Parse one non-negative written number; raise ``ValueError`` if it is not one, or
+    has more than 15 digits before the decimal point or 6 after it."""
     s = text.strip().translate(_GROUP_SPACES)
     if _SPACED_GROUPS.fullmatch(s):
         s = s.replace(" ", "")
@@ -54,6 +61,9 @@ def parse_number(text: str, *, group_of_three: GroupOfThree = "ambiguous") -> De
                 else:
                     s = f"{head}.{tail}"
     if not _PLAIN.fullmatch(s):
+        raise ValueError(text)
+    whole, _sep, fraction = s.partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS or len(fraction.rstrip("0")) > MAX_DECIMALS:
         raise ValueError(text)
     try:
         return Decimal(s)

@@ -90,7 +90,10 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # None once the user asked /delete_me: the row stays only as the pseudonymous actor of
+    # records the programme keeps (payments, decided disputes); the same Telegram account
+    # writing again becomes a new user.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     display_name: Mapped[str] = mapped_column(String(128), default="")
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.BUYER)
     locale: Mapped[str] = mapped_column(String(16), default="en")

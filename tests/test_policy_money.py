@@ -49,6 +49,7 @@ def test_the_default_currency_applies_when_none_is_given() -> None:
         ("0 USD", "amount_not_positive"),
         ("$20 EUR", "currency_format"),
         ("5.5 JPY", "amount_precision"),
+        ("99999999999999999999999999999999 USD", "amount_too_large"),
     ],
 )
 def test_parse_refusals_carry_a_code(text: str, code: str) -> None:

@@ -228,15 +228,21 @@ class WebhookServer:
     async def _handle(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER)
         if given is None:
-            return web.Response(status=401, text="secret token missing")
+            return refuse(request, 401, "secret token missing")
         if not hmac.compare_digest(given.encode(), self.secret):
-            return web.Response(status=403, text="secret token wrong")
+            return refuse(request, 403, "secret token wrong")
         try:
             update = json.loads(await request.read())
-        except ValueError:
-            return web.Response(status=400, text="not JSON")
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-            return web.Response(status=400, text="not an update")
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
+            return refuse(request, 400, "not JSON")
+        problem = update_problem(update)
+        if problem is not None:
+            return refuse(request, 400, problem)
+        if not any(kind in update for kind in ALLOWED_UPDATES):
+            # A kind we did not ask for: acknowledged, so Telegram does not retry it, and
+            # not fed, so it takes no update id and reaches no handler.
+            log.info("webhook update %s has nothing we handle; ignored", update["update_id"])
+            return web.json_response({})
         try:
             await self.feed(update)
         except Exception as error:
@@ -246,6 +252,38 @@ class WebhookServer:
             )
             return web.Response(status=500, text="try again")
         return web.json_response({})
+
+
+MAX_UPDATE_ID = 2**63 - 1  # processed_updates.update_id is a BIGINT
+
+
+def update_problem(update: object) -> str | None:
+    """Why a parsed body is not a Telegram update we can take, or None. Checked before
+    the framework sees it, so a malformed body is refused (400) rather than failing
+    inside the framework (500, which Telegram would retry for nothing)."""
+    if not isinstance(update, dict):
+        return "not an update"
+    update_id = update.get("update_id")
+    if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
+        return "not an update id"
+    # What every message and every button press carries, whatever else is in them.
+    required = {"message": "chat", "callback_query": "from"}
+    for kind in ALLOWED_UPDATES:
+        if kind in update:
+            content, field = update[kind], required.get(kind)
+            if not isinstance(content, dict) or (
+                field and not isinstance(content.get(field), dict)
+            ):
+                return f"not a {kind}"
+    return None
+
+
+def refuse(request: web.Request, status: int, reason: str) -> web.Response:
+    # A wrong secret is someone who found the URL; a malformed body with the right one
+    # is Telegram's change or our bug. Either way it is worth a line, never the body.
+    level = logging.WARNING if status in (401, 403) else logging.INFO
+    log.log(level, "webhook request refused (%s): %s from %s", status, reason, request.remote)
+    return web.Response(status=status, text=reason)
 
 
 # -- the runtime ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ class Forbidden(PermissionError):
 
 
 async def is_supplier_of(session: AsyncSession, dispute: Dispute, user: User) -> bool:
+    if user.telegram_id is None:  # an erased user's row speaks for no Telegram account
+        return False
     supplier = await session.get(Supplier, dispute.supplier_id)
     return supplier is not None and supplier.telegram_id == user.telegram_id
 
