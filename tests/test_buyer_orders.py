@@ -150,7 +150,7 @@ async def test_the_spec_sheet_again_and_cancelling(
     assert "Order #1 with Hangzhou Silkway Textiles is cancelled." in shown
     assert (await get_order(app, order_id)).status == OrderStatus.CANCELLED
     assert "Choose how to pay" not in chat.buttons()
-    assert "does not wait for a payment" in await chat.say(f"/pay {order_id}")
+    assert "is not waiting for payment" in await chat.say(f"/pay {order_id}")
 
 
 async def test_another_buyers_order_is_refused_everywhere(app: App) -> None:

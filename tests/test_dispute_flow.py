@@ -50,7 +50,7 @@ async def test_late_delivery_claim_resolved_when_the_supplier_accepts(
     shown = await chat.say("/dispute")
     assert "Which order" in shown
     shown = await chat.press(f"#{order_id}")
-    assert "approach the seller directly" in shown
+    assert "approach the supplier directly" in shown
     shown = await chat.press("I have")
     assert "Late delivery" in chat.buttons() and "Not as specified" in chat.buttons()
     shown = await chat.press("Late delivery")
@@ -160,7 +160,7 @@ async def test_not_as_specified_partial_offer_escalated_and_decided_within_the_l
     assert "at most the order amount, $20,000.00" in refused
     shown = await chat.say("20000 USD")
     assert "pays at most $10,000.00" in shown
-    assert "Without the quality inspection report your claim is weaker" in shown
+    assert "Missing: The quality inspection report. Your claim is weaker without it" in shown
     assert "✅ Photos or videos of the defective goods: provided" in shown
     shown = await chat.press("Submit")
     assert "is submitted" in shown and "message for sam" in shown

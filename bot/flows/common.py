@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.flows.base import Command, Ctx, FinishResult, Invalid
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply
 from bot.i18n import _, lazy_gettext
 
@@ -28,6 +29,7 @@ async def start(ctx: Ctx) -> FinishResult:
         prefix, _sep, token = payload.partition("_")
         handler = DEEP_LINKS.get(prefix)
         if handler is None or not token:
+            log_refusal(ctx, "deep link", payload, suspicious=True)
             raise Invalid(_("This link is not valid or has expired."))
         return await handler(ctx, token)
     return [Reply(text=welcome_text(ctx))]

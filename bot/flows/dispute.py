@@ -37,6 +37,7 @@ from bot.flows.dispute_texts import (
 )
 from bot.flows.order_items import item_label
 from bot.flows.policy_text import checklist_item_name, explain_refusal, explain_spec_error
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, current_zone, day, lazy_gettext, moment
 from bot.services import disputes
@@ -103,6 +104,7 @@ async def check_order(ctx: Ctx, order_id: int) -> Order:
     try:
         order = await disputes.own_order(ctx.session, ctx.user, order_id)
     except Forbidden:
+        log_refusal(ctx, "order to dispute", order_id)
         raise Invalid(no_order(order_id)) from None
     try:
         disputes.claimable(order, ctx.app.rules, ctx.now)
@@ -169,7 +171,7 @@ async def ask_contact(ctx: Ctx) -> Prompt:
     return Prompt(
         text=_(
             "Before a dispute: have you told {supplier} what is wrong? The guide's first "
-            "advice is to approach the seller directly. Most mistakes are honest and are "
+            "advice is to approach the supplier directly. Most mistakes are honest and are "
             "put right quickly once pointed out; a dispute is for when that fails."
         ).format(supplier=esc(supplier.name)),
         choices=[
@@ -427,10 +429,10 @@ def weakening(ctx: Ctx) -> list[str]:
         if item.weakens_claim_if_missing and marks.get(item.id) is False:
             lines.append(
                 _(
-                    "⚠️ Without {item} your claim is weaker: the guide calls a third-party "
-                    "inspection essential for a quality dispute (chapters 6 and 9). You can "
-                    "still submit."
-                ).format(item=checklist_item_name(item.id).lower())
+                    "⚠️ Missing: {item}. Your claim is weaker without it: the guide calls a "
+                    "third-party inspection essential for a quality dispute (chapters 6 and 9). "
+                    "You can still submit."
+                ).format(item=checklist_item_name(item.id))
             )
     return lines
 
@@ -562,6 +564,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
     except DisputeRefused as exc:
         raise refused(exc) from None
     except Forbidden:
+        log_refusal(ctx, "order to dispute", claim.order_id)
         raise Invalid(no_order(claim.order_id)) from None
     ctx.data["dispute_id"] = opened.dispute.id
     return "submitted"

@@ -43,6 +43,7 @@ from bot.flows.dispute_texts import (
     show,
 )
 from bot.flows.policy_text import explain_spec_error
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, lazy_gettext, moment, ngettext
 from bot.services import disputes
@@ -238,6 +239,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
     except DisputeRefused as exc:
         raise refused(exc) from None
     except Forbidden:
+        log_refusal(ctx, "answer to dispute", dispute.id)
         raise Invalid(refusal_text(DisputeRefused("invite_invalid"))) from None
     return "sent"
 
@@ -260,6 +262,10 @@ async def open_invite(ctx: Ctx, token: str) -> FinishResult:
     try:
         dispute = await disputes.link_supplier(ctx.session, ctx.user, token, ctx.now)
     except DisputeRefused as exc:
+        # Someone else's link (or the buyer's own) cannot be an accident; a stale one can.
+        log_refusal(
+            ctx, f"invitation ({exc.code})", token, suspicious=exc.code != "invite_invalid"
+        )
         raise refused(exc) from None
     welcome = Reply(
         text=_(

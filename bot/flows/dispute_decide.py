@@ -11,8 +11,9 @@ from typing import Any
 
 from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Invalid, Prompt, Step
 from bot.flows.dispute_steps import current_dispute, dispute_arg, refused, team_of
-from bot.flows.dispute_texts import answer_label, ground_label, show
-from bot.flows.replies import Reply, esc
+from bot.flows.dispute_texts import answer_sentence, ground_label, show
+from bot.flows.refusals import log_refusal
+from bot.flows.replies import Reply
 from bot.i18n import _, lazy_gettext, money
 from bot.services import disputes
 from bot.services.authz import Forbidden
@@ -74,17 +75,11 @@ async def ask_choice(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
     supplier = await disputes.get_supplier(ctx.session, dispute.supplier_id)
     offer = disputes.offer_money(dispute)
-    lines = [
-        _("<b>Dispute #{id}</b>: {supplier} {answer}.").format(
-            id=dispute.id,
-            supplier=esc(supplier.name),
-            answer=answer_label(
-                dispute.supplier_answer,
-                str(offer.amount) if offer else None,
-                dispute.currency,
-            ),
-        )
-    ]
+    answer = answer_sentence(
+        supplier, dispute.supplier_answer, str(offer.amount) if offer else None, dispute.currency
+    )
+    # Translators: {answer} is a whole sentence, e.g. "Acme Ltd rejects the claim."
+    lines = [_("<b>Dispute #{id}</b>: {answer}").format(id=dispute.id, answer=answer)]
     escalate = [Choice(_("Escalate to the dispute team"), "escalate")]
     if dispute.supplier_answer in ("accept", "partial") and offer is not None:
         choices = [[Choice(_("Accept {amount}").format(amount=show(offer)), "accept")], escalate]
@@ -94,8 +89,8 @@ async def ask_choice(ctx: Ctx) -> Prompt:
     else:
         lines.append(
             _(
-                "They did not answer in time. The dispute team decides on the file as it "
-                "stands, your claim and evidence."
+                "They did not answer in time. The dispute team will decide on your claim and "
+                "evidence alone."
             )
         )
         choices = [escalate]
@@ -148,6 +143,7 @@ async def take_note(ctx: Ctx, answer: Answer) -> str:
     except DisputeRefused as exc:
         raise refused(exc) from None
     except Forbidden:
+        log_refusal(ctx, "escalation", ctx.data.get("dispute") or ctx.data.get("pick"))
         raise Invalid(_("This dispute cannot be escalated.")) from None
     return note
 

@@ -13,7 +13,9 @@ from typing import Any
 from bot.flows.base import STAY, Answer, Choice, Ctx, Invalid, Prompt, Step
 from bot.flows.dispute_texts import not_found, refusal_text
 from bot.flows.policy_text import explain_spec_error
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import esc
+from bot.flows.uploads import fit_to_keep
 from bot.i18n import _, ngettext
 from bot.services import disputes
 from bot.services.authz import Forbidden, Party
@@ -44,6 +46,7 @@ async def dispute_arg(ctx: Ctx, raw: str, allowed: Sequence[Party]) -> Dispute:
             ctx.session, ctx.user, wanted, is_team=ctx.is_team, allowed=allowed
         )
     except Forbidden:
+        log_refusal(ctx, f"dispute as {'/'.join(allowed)}", wanted)
         raise Invalid(not_found(wanted)) from None
     return dispute
 
@@ -72,12 +75,16 @@ def money_of(data: dict[str, str]) -> Money:
 
 def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
     """Keep an uploaded file in the flow data under a checklist item; say it arrived."""
-    attachment = answer.attachment
-    assert attachment is not None
+    assert answer.attachment is not None
+    attachment = fit_to_keep(answer.attachment)
     files: list[dict[str, Any]] = ctx.data.get("files", [])
     if len(files) >= MAX_FILES:
         raise Invalid(
-            _("That is {n} files already, the most one submission can carry.").format(n=MAX_FILES)
+            ngettext(
+                "That is {n} file already, the most one submission can carry.",
+                "That is {n} files already, the most one submission can carry.",
+                MAX_FILES,
+            ).format(n=MAX_FILES)
         )
     if attachment.size is not None and attachment.size > ctx.app.settings.max_upload_bytes:
         raise Invalid(_("That file is too large; please send a smaller copy or a PDF."))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import tokens
 from bot.flows.base import Ctx
 from bot.flows.notices import NoticeCtx, renders
-from bot.flows.order_items import item_label
+from bot.flows.order_items import item_label, shipping_label
 from bot.flows.policy_text import checklist_item_name, method_name
 from bot.flows.replies import Button, Reply, esc
 from bot.i18n import _, day, moment, money, ngettext
@@ -58,9 +58,10 @@ def ground_label(ground: Ground | str) -> str:
 
 
 def status_label(status: DisputeStatus | str) -> str:
+    # A phrase that stands alone after "Status:" or "Dispute #12:", never inside a sentence.
     labels = {
         DisputeStatus.SUBMITTED: _("waiting for the supplier's answer"),
-        DisputeStatus.SUPPLIER_RESPONDED: _("the supplier answered"),
+        DisputeStatus.SUPPLIER_RESPONDED: _("answered by the supplier"),
         DisputeStatus.RESOLVED: _("resolved"),
         DisputeStatus.ESCALATED: _("with the dispute team"),
         DisputeStatus.DECIDED: _("decided by the dispute team"),
@@ -70,6 +71,7 @@ def status_label(status: DisputeStatus | str) -> str:
 
 
 def answer_label(answer: str | None, offer: str | None, currency: str) -> str:
+    """The supplier's answer as a timeline entry after "Supplier (name):"."""
     if answer == "accept":
         return _("accepts the full refund of {amount}").format(amount=amount(offer, currency))
     if answer == "partial":
@@ -77,6 +79,24 @@ def answer_label(answer: str | None, offer: str | None, currency: str) -> str:
     if answer == "reject":
         return _("rejects the claim")
     return _("has not answered")
+
+
+def answer_sentence(
+    supplier: Supplier, answer: str | None, offer: str | None, currency: str
+) -> str:
+    """The supplier's answer as a whole sentence, so each language orders its own words."""
+    name, value = esc(supplier.name), amount(offer, currency)
+    if answer == "accept":
+        return _("{supplier} accepts the full refund of {amount}.").format(
+            supplier=name, amount=value
+        )
+    if answer == "partial":
+        return _("{supplier} offers a partial refund of {amount}.").format(
+            supplier=name, amount=value
+        )
+    if answer == "reject":
+        return _("{supplier} rejects the claim.").format(supplier=name)
+    return _("{supplier} has not answered.").format(supplier=name)
 
 
 def own_answer_label(answer: str, offer: str | None, currency: str) -> str:
@@ -118,11 +138,17 @@ def refusal_text(refused: DisputeRefused) -> str:
     p = refused.params
     code = refused.code
     if code == "window_closed":
-        basis = (
-            _("{days} days after you confirmed receipt")
-            if p["basis"] == "buyer_confirmed"
-            else _("{days} days after receipt was confirmed automatically ({mode} shipping)")
-        ).format(days=p["days"], mode=esc(p.get("mode") or ""))
+        days = int(p["days"])
+        if p["basis"] == "buyer_confirmed":
+            basis = ngettext(
+                "{n} day after you confirmed receipt", "{n} days after you confirmed receipt", days
+            ).format(n=days)
+        else:  # automatic confirmation: the window depends on the shipping mode
+            basis = ngettext(
+                "{n} day after receipt was confirmed automatically (shipping mode: {mode})",
+                "{n} days after receipt was confirmed automatically (shipping mode: {mode})",
+                days,
+            ).format(n=days, mode=shipping_label(p["mode"]))
         return _(
             "The claim window for this order closed on {date}: {basis}. The programme "
             "cannot open a dispute after it (chapter 6 of the guide)."
@@ -167,7 +193,7 @@ def refusal_text(refused: DisputeRefused) -> str:
             "This invitation belongs to another Telegram account, the one the supplier registered."
         ),
         "already_answered": lambda: _(
-            "This claim has been answered already; it is {status} now."
+            "This claim has already been answered. Status: {status}."
         ).format(status=status_label(p["status"])),
         "answer_late": lambda: _(
             "The time to answer ended on {when}. The buyer can now take the claim to the "
@@ -178,17 +204,17 @@ def refusal_text(refused: DisputeRefused) -> str:
         ).format(requested=show(p["requested"])),
         "explanation_required": lambda: _("Please explain why you reject the claim."),
         "nothing_to_accept": lambda: _(
-            "There is no answer from the supplier to accept; the dispute is {status}."
+            "There is no answer from the supplier to accept. Status: {status}."
         ).format(status=status_label(p["status"])),
         "escalation_not_open": lambda: _(
             "The supplier has until {due} to answer. If they stay silent you can escalate "
             "to the dispute team from {opens}."
         ).format(due=moment(p["due"]), opens=moment(p["opens_at"])),
-        "not_escalatable": lambda: _("This dispute cannot be escalated: it is {status}.").format(
+        "not_escalatable": lambda: _("This dispute cannot be escalated. Status: {status}.").format(
             status=status_label(p["status"])
         ),
         "not_escalated": lambda: _(
-            "This dispute is not waiting for the dispute team: it is {status}."
+            "This dispute is not waiting for the dispute team. Status: {status}."
         ).format(status=status_label(p["status"])),
         "reason_required": lambda: _("Please give the reason for the decision."),
         "amount_negative": lambda: _("A refund cannot be negative."),
@@ -301,11 +327,8 @@ def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]
             lines.append(f"{mark} {checklist_item_name(item)}: {state}")
     if dispute.supplier_answer is not None:
         lines.append(
-            _("{supplier} {answer}.").format(
-                supplier=esc(supplier.name),
-                answer=answer_label(
-                    dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
-                ),
+            answer_sentence(
+                supplier, dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
             )
         )
     elif dispute.status == DisputeStatus.SUBMITTED:
@@ -339,6 +362,8 @@ def evidence_replies(files: list[Evidence], owners: dict[int, str]) -> list[Repl
     """Each stored file, re-sent by its Telegram file id with what it is and who sent it."""
     replies = []
     for file in files:
+        if not file.telegram_file_id:  # erased at its owner's request (bot.services.privacy)
+            continue
         caption = _("{item} ({who}): {name}").format(
             item=checklist_item_name(file.item)
             if file.item != disputes.COUNTER
@@ -424,6 +449,12 @@ def _actor(event: DisputeEvent, supplier: Supplier) -> str:
     return names.get(event.actor_role, esc(event.actor_role))
 
 
+def with_files(text: str, files: int) -> str:
+    # Translators: a timeline entry and how many files came with it, e.g.
+    # "rejects the claim; 2 files". Use your language's separator.
+    return _("{event}; {files}").format(event=text, files=files_text(files))
+
+
 def event_text(event: DisputeEvent) -> str:
     p: dict[str, Any] = event.payload or {}
     currency = p.get("currency", "")
@@ -436,7 +467,7 @@ def event_text(event: DisputeEvent) -> str:
             requested=amount(p["requested"], currency),
             cap=amount(p["cap"], currency),
         )
-        return text + "; " + files_text(int(p.get("files", 0)))
+        return with_files(text, int(p.get("files", 0)))
     if kind == disputes.SUPPLIER_NOTIFIED:
         return _("the claim was sent to the supplier")
     if kind == disputes.SUPPLIER_INVITED:
@@ -448,7 +479,7 @@ def event_text(event: DisputeEvent) -> str:
         if p.get("explanation"):
             text += quoted(p["explanation"])
         if p.get("files"):
-            text += "; " + files_text(int(p["files"]))
+            text = with_files(text, int(p["files"]))
         return text
     if kind == disputes.RESOLVED:
         return _("accepted the supplier's answer: refund {amount}; dispute resolved").format(
@@ -478,7 +509,9 @@ async def timeline_lines(session: AsyncSession, dispute: Dispute) -> list[str]:
     supplier = await disputes.get_supplier(session, dispute.supplier_id)
     lines = [_("<b>Timeline of dispute #{id}</b>").format(id=dispute.id)]
     for event in await disputes.events_of(session, dispute):
-        lines.append(f"{moment(event.created_at)} · {_actor(event, supplier)}: {event_text(event)}")
+        # Translators: one timeline line: when, who, what happened ("rejects the claim").
+        line, when = _("{time} · {actor}: {event}"), moment(event.created_at)
+        lines.append(line.format(time=when, actor=_actor(event, supplier), event=event_text(event)))
     return lines
 
 
@@ -523,14 +556,17 @@ async def answered_notice(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
     if dispute is None or dispute.status != DisputeStatus.SUPPLIER_RESPONDED:
         return None
     supplier = await disputes.get_supplier(ctx.session, dispute.supplier_id)
-    text = _("<b>{supplier} answered dispute #{id}</b>: {answer}.").format(
-        supplier=esc(supplier.name),
-        id=dispute.id,
-        answer=answer_label(
-            dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
-        ),
+    text = "\n".join(
+        [
+            _("<b>{supplier} answered dispute #{id}</b>").format(
+                supplier=esc(supplier.name), id=dispute.id
+            ),
+            answer_sentence(
+                supplier, dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
+            ),
+            _("Accept the answer, or take the dispute to the dispute team."),
+        ]
     )
-    text += "\n" + _("Accept the answer, or take the dispute to the dispute team.")
     return Reply(text=text, buttons=_button(ctx, _("Accept or escalate"), "resolve", dispute))
 
 
@@ -619,7 +655,7 @@ async def escalation_open_reminder(ctx: NoticeCtx, reminder: Reminder) -> Reply 
     return Reply(
         text=_(
             "The supplier did not answer dispute #{id} by {due}. You can take it to the "
-            "dispute team now: they decide on the file as it stands."
+            "dispute team now: they will decide on your claim and evidence alone."
         ).format(id=dispute.id, due=moment(dispute.response_due_at)),
         buttons=_button(ctx, _("Escalate to the dispute team"), "resolve", dispute),
     )

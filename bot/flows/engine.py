@@ -8,7 +8,6 @@ together or not at all: a crash never leaves half an answer behind.
 from __future__ import annotations
 
 import copy
-import logging
 from typing import Any
 
 from bot.flows import tokens
@@ -23,11 +22,10 @@ from bot.flows.base import (
     StartFlow,
     Stay,
 )
-from bot.flows.replies import Button, Incoming, Outcome, Reply
+from bot.flows.refusals import log_refusal
+from bot.flows.replies import Button, Incoming, Outcome, Reply, esc
 from bot.i18n import _
 from storage.models import Conversation
-
-log = logging.getLogger(__name__)
 
 RETURN_TO = "_return_to"  # flow-data key: after editing one answer, go back here
 
@@ -71,9 +69,15 @@ class Engine:
         if name == "back":
             return await self._back(ctx, conversation)
         command = self.commands.get(name)
-        if command is None or not self._allowed(ctx, command):
+        if command is not None and not self._allowed(ctx, command):
+            # Answered like a command that does not exist: the team's commands stay unseen.
+            log_refusal(ctx, f"command /{command.name}", arg, suspicious=True)
+            command = None
+        if command is None:
             reply = Reply(
-                text=_("Unknown command /{name}. Send /help for the list.").format(name=name[:32])
+                text=_("Unknown command /{name}. Send /help for the list.").format(
+                    name=esc(name[:32])
+                )
             )
             extra = await self._show(ctx, conversation) if conversation else []
             return Outcome([reply, *extra])
@@ -114,12 +118,14 @@ class Engine:
         press = tokens.parse(data)
         if isinstance(press, tokens.ShortcutPress):
             command = self.commands.get(press.command)
+            if not tokens.shortcut_is_valid(ctx.app.secret, ctx.user.telegram_id, press):
+                return self._expired(ctx, "shortcut not signed for this user", data)
             if (
                 command is None
+                or (command.flow is None and command.run is None)  # /cancel, /back: typed only
                 or not self._allowed(ctx, command)
-                or not tokens.shortcut_is_valid(ctx.app.secret, ctx.user.telegram_id, press)
             ):
-                return self._expired(ctx, "bad shortcut signature")
+                return self._expired(ctx, "shortcut to a command not for this user", data)
             outcome = await self.run_command(ctx, command, press.arg)
             return outcome
         if (
@@ -128,12 +134,14 @@ class Engine:
             or press.nonce != conversation.nonce
             or press.key not in conversation.choices
         ):
-            return self._expired(ctx, "stale or foreign step token")
+            return self._expired(ctx, "stale or foreign step token", data, suspicious=False)
         value = conversation.choices[press.key]
         return await self._answer(ctx, conversation, Answer(choice=value, pressed=True))
 
-    def _expired(self, ctx: Ctx, why: str) -> Outcome:
-        log.info("refused button from user %s: %s", ctx.user.id, why)
+    def _expired(self, ctx: Ctx, why: str, data: str, *, suspicious: bool = True) -> Outcome:
+        # A step token from an earlier screen is a slip (a double tap); a shortcut the bot
+        # did not sign for this user, or for a command they may not run, is not.
+        log_refusal(ctx, f"button ({why})", data, suspicious=suspicious)
         return Outcome(callback_notice=_("This button has expired."))
 
     async def _answer(self, ctx: Ctx, conversation: Conversation, answer: Answer) -> Outcome:

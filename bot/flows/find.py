@@ -33,7 +33,7 @@ from bot.flows.order_text import (
     supplier_line,
 )
 from bot.flows.replies import esc
-from bot.i18n import _, lazy_gettext, percent
+from bot.i18n import _, lazy_gettext, ngettext, percent
 from bot.services import suppliers
 from policy import Money
 
@@ -51,7 +51,9 @@ async def ask_keyword(ctx: Ctx) -> Prompt:
     return Prompt(
         text=_(
             "What product are you buying? Send a word such as <code>scarf</code>, "
-            "<code>steel rod</code> or <code>sunflower oil</code>."
+            "<code>steel rod</code> or <code>sunflower oil</code>.\n"
+            "Products are listed in English: send the English word (<code>scarf</code>, "
+            "not its translation)."
         )
     )
 
@@ -106,9 +108,11 @@ async def supplier_results(
         _("<b>Suppliers of “{keyword}” for an order of {amount}</b>").format(
             keyword=esc(keyword), amount=show(order)
         ),
-        _("{count} found, page {page} of {pages}, best cover first.").format(
-            count=len(matches), page=page + 1, pages=pages
-        ),
+        ngettext(
+            "{n} supplier found, page {page} of {pages}, best cover first.",
+            "{n} suppliers found, page {page} of {pages}, best cover first.",
+            len(matches),
+        ).format(n=len(matches), page=page + 1, pages=pages),
     ]
     rows: list[list[Choice]] = []
     for number, match in enumerate(shown, start=page * PAGE_SIZE + 1):

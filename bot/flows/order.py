@@ -12,7 +12,6 @@ the PDF to give the supplier (ch3, ch4).
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.flows import order_sheet
@@ -46,6 +45,7 @@ from bot.flows.order_text import (
     status_label,
     supplier_line,
 )
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, lazy_gettext
@@ -77,12 +77,14 @@ async def start(ctx: Ctx) -> None:
 async def _start_new(ctx: Ctx, arg: str) -> None:
     try:
         _new, supplier_id, amount, currency = arg.split(":")
-        total = Money(Decimal(amount), currency)
+        # Read as typed money: sign, decimals and size are checked like any amount.
+        total = Money.parse(f"{amount} {currency}")
         supplier = await suppliers.get_approved(ctx.session, int(supplier_id))
-    except (ValueError, InvalidOperation, PolicyError):
+    except (ValueError, PolicyError):
         supplier = None
-    if supplier is None or not total.is_positive():
+    if supplier is None:
         # The argument came from a button we made, or was typed: trust neither.
+        log_refusal(ctx, "supplier for a new order", arg)
         raise Invalid(_("That supplier is not in the directory. Search again with /find."))
     order = await orders.create_draft(ctx.session, ctx.user, supplier, total, ctx.now)
     ctx.data.update(order_id=order.id, supplier_id=supplier.id, amount=money_data(total))
@@ -97,6 +99,7 @@ async def _continue(ctx: Ctx, raw_id: str) -> None:
     try:
         order = await orders.get_own_order(ctx.session, ctx.user, int(raw_id))
     except (orders.OrderNotFound, ValueError):
+        log_refusal(ctx, "draft order", raw_id)
         raise Invalid(_("Order not found. Send /orders to see yours.")) from None
     if order.status != OrderStatus.DRAFT:
         raise Invalid(

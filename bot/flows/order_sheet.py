@@ -21,7 +21,7 @@ from bot.flows.order_text import (
 )
 from bot.flows.profile import country_name
 from bot.flows.replies import Document
-from bot.i18n import _, day, percent
+from bot.i18n import _, day, ngettext, percent
 from bot.services import spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
 from storage.models import Order, Supplier, User
@@ -139,23 +139,34 @@ def _claims(order: Order, rules: Rules) -> spec_sheet.Section:
             "deadline entitles the buyer to claim a refund under the programme. Not liking "
             "goods that have no defect is not a ground for a refund."
         ),
-        _(
-            "The buyer may open a dispute within {days} days of confirming receipt of the goods."
-        ).format(days=windows.buyer_confirmed_days),
+        ngettext(
+            "The buyer may open a dispute within {n} day of confirming receipt of the goods.",
+            "The buyer may open a dispute within {n} days of confirming receipt of the goods.",
+            windows.buyer_confirmed_days,
+        ).format(n=windows.buyer_confirmed_days),
     ]
     if mode is not None:
+        days = windows.auto_confirmed_days[mode]
         paragraphs.append(
-            _(
+            ngettext(
                 "If the buyer does not confirm receipt, the platform confirms it automatically "
-                "and the buyer then has {days} days to open a dispute (shipping mode: {mode})."
-            ).format(mode=shipping_label(mode), days=windows.auto_confirmed_days[mode])
+                "and the buyer then has {n} day to open a dispute (shipping mode: {mode}).",
+                "If the buyer does not confirm receipt, the platform confirms it automatically "
+                "and the buyer then has {n} days to open a dispute (shipping mode: {mode}).",
+                days,
+            ).format(mode=shipping_label(mode), n=days)
         )
+    response_days = rules.deadlines.supplier_response_days
     paragraphs += [
-        _(
-            "The supplier has {days} days to respond to a dispute. If the supplier does not "
+        ngettext(
+            "The supplier has {n} day to respond to a dispute. If the supplier does not "
             "respond, or the response is unsatisfactory, the buyer may escalate it to the "
-            "programme's dispute team, whose decision both parties accept."
-        ).format(days=rules.deadlines.supplier_response_days),
+            "programme's dispute team, whose decision both parties accept.",
+            "The supplier has {n} days to respond to a dispute. If the supplier does not "
+            "respond, or the response is unsatisfactory, the buyer may escalate it to the "
+            "programme's dispute team, whose decision both parties accept.",
+            response_days,
+        ).format(n=response_days),
         _(
             "A refund cannot exceed the covered amount stated above: the supplier's assurance "
             "limit and, under pre-delivery coverage, the advance."

@@ -29,7 +29,8 @@ from bot.flows.order_items import (
 from bot.flows.order_text import money_data, order_money, show, supplier_money
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.replies import Attachment, esc
-from bot.i18n import _, percent
+from bot.flows.uploads import fit_to_keep
+from bot.i18n import _, ngettext, percent
 from bot.services import orders
 from policy import (
     Coverage,
@@ -176,9 +177,11 @@ def _text(answer: Answer) -> str:
         raise Invalid(_("Please type your answer."))
     if len(text) > MAX_TEXT:
         raise Invalid(
-            _("Please keep this answer under {n} characters; attach details as a file.").format(
-                n=MAX_TEXT
-            )
+            ngettext(
+                "Please keep this answer under {n} character; attach details as a file.",
+                "Please keep this answer under {n} characters; attach details as a file.",
+                MAX_TEXT,
+            ).format(n=MAX_TEXT)
         )
     return text
 
@@ -258,14 +261,15 @@ async def ask_design(ctx: Ctx) -> Prompt:
 
 async def take_design(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if answer.attachment is not None:
-        evidence_id = await _store_file(ctx, "design", answer.attachment)
-        name = _file_name(answer.attachment)
+        attachment = fit_to_keep(answer.attachment)
+        evidence_id = await _store_file(ctx, "design", attachment)
+        name = _file_name(attachment)
         return {
             "display": _("Design file: {name}").format(name=name),
             "kind": "file",
             "custom": True,  # the buyer's own design: its files belong in a dispute (ch7)
             "file_name": name,
-            "mime_type": answer.attachment.mime_type,
+            "mime_type": attachment.mime_type,
             "evidence_id": evidence_id,
         }
     text = _precise(_text(answer))
@@ -472,8 +476,9 @@ async def ask_branding(ctx: Ctx) -> Prompt:
 async def take_branding(ctx: Ctx, answer: Answer) -> Any:
     files = _branding_files(ctx)
     if answer.attachment is not None:
-        evidence_id = await _store_file(ctx, "branding", answer.attachment)
-        name = _file_name(answer.attachment)
+        attachment = fit_to_keep(answer.attachment)
+        evidence_id = await _store_file(ctx, "branding", attachment)
+        name = _file_name(attachment)
         files.append({"file_name": name, "evidence_id": evidence_id})
         ctx.data["_branding_files"] = files
         ctx.note(_("Added {name}. Send another file, or press Done.").format(name=esc(name)))
@@ -508,7 +513,9 @@ async def ask_shipping_mode(ctx: Ctx) -> Prompt:
         ),
     ]
     lines += [
-        _("{mode}: {days} days").format(mode=shipping_label(mode), days=days[mode])
+        ngettext("{mode}: {n} day", "{mode}: {n} days", days[mode]).format(
+            mode=shipping_label(mode), n=days[mode]
+        )
         for mode in modes
     ]
     return Prompt(text="\n".join(lines), choices=[choices[i : i + 2] for i in range(0, 6, 2)])

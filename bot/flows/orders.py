@@ -35,6 +35,7 @@ from bot.flows.order_text import (
 )
 from bot.flows.pay import not_found
 from bot.flows.policy_text import method_name
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, day, lazy_gettext, moment, ngettext
 from bot.services import orders as service
@@ -51,11 +52,15 @@ async def start(ctx: Ctx) -> None:
         try:
             order = await service.get_own_order(ctx.session, ctx.user, int(raw))
         except (service.OrderNotFound, ValueError):
+            log_refusal(ctx, "order", raw)
             raise Invalid(not_found(raw)) from None
         ctx.data.update(order_id=order.id, direct=True)
     elif not await service.count_orders(ctx.session, ctx.user):
         raise Invalid(
-            _("You have no orders yet. Send /find to look for a supplier whose limit covers yours.")
+            _(
+                "You have no orders yet. Send /find to look for a supplier whose assurance "
+                "limit covers your order."
+            )
         )
     ctx.data.setdefault("page", 0)
 
@@ -288,10 +293,13 @@ async def _act(ctx: Ctx, action: str, order: Order, supplier: Supplier) -> Any:
                 session, order, user, now, rules, days_before=days
             )
         ctx.note(
-            _(
-                "Order complete. You have {days} days, until {deadline}, to open a dispute if "
-                "the goods are not as specified or arrived late. I will remind you before then."
-            ).format(days=window.days, deadline=moment(window.deadline))
+            ngettext(
+                "Order complete. You have {n} day, until {deadline}, to open a dispute if "
+                "the goods are not as specified or arrived late. I will remind you before then.",
+                "Order complete. You have {n} days, until {deadline}, to open a dispute if "
+                "the goods are not as specified or arrived late. I will remind you before then.",
+                window.days,
+            ).format(n=window.days, deadline=moment(window.deadline))
         )
     elif action == "sheet":
         document = order_sheet.build(order, supplier, user, rules, now)

@@ -20,6 +20,7 @@ from bot.flows.policy_text import (
     processing_text,
     suggestion_text,
 )
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, day, lazy_gettext
@@ -41,6 +42,7 @@ async def payable_order(ctx: Ctx, raw_id: object) -> Order:
     try:
         order = await orders.get_own_order(ctx.session, ctx.user, int(str(raw_id).lstrip("#")))
     except (orders.OrderNotFound, ValueError):
+        log_refusal(ctx, "order to pay", raw_id)
         raise Invalid(not_found(raw_id)) from None
     if order.status == OrderStatus.DRAFT:
         raise Invalid(
@@ -51,7 +53,7 @@ async def payable_order(ctx: Ctx, raw_id: object) -> Order:
         )
     if order.status != OrderStatus.CONFIRMED:
         raise Invalid(
-            _("Order #{id} does not wait for a payment: {status}.").format(
+            _("Order #{id} is not waiting for payment. Status: {status}.").format(
                 id=order.id, status=status_label(order.status)
             )
         )
@@ -193,18 +195,21 @@ def _why_not(ctx: Ctx, method: MethodAssessment) -> str:
 def _cost(method: MethodAssessment) -> str:
     fee, high = fee_text(method.fee_min, method.fee_max), method.fee_max
     # "free" and "fee not stated" read as they are; an amount reads "fee $20.00-$50.00".
-    parts = [_("fee {fee}").format(fee=fee) if high is not None and high.amount else fee]
-    if method.total_min is not None and method.total_max is not None:
-        if method.total_min == method.total_max:
-            total = show(method.total_min)
-        else:
-            total = _("{low} to {high}").format(
-                low=show(method.total_min), high=show(method.total_max)
-            )
-        parts.append(_("total {total}").format(total=total))
+    fee_part = _("fee {fee}").format(fee=fee) if high is not None and high.amount else fee
     time = processing_text(method.processing)
-    parts.append(_("arrives in {time}").format(time=time) if method.processing else time)
-    return ", ".join(parts)
+    time_part = _("arrives in {time}").format(time=time) if method.processing else time
+    if method.total_min is None or method.total_max is None:
+        # Translators: a payment method's cost, e.g. "fee $20.00, arrives in 1–3 days".
+        return _("{fee}, {time}").format(fee=fee_part, time=time_part)
+    if method.total_min == method.total_max:
+        total = show(method.total_min)
+    else:
+        total = _("{low} to {high}").format(low=show(method.total_min), high=show(method.total_max))
+    # Translators: a payment method's cost, e.g. "fee $20.00, total $3,020.00, arrives in
+    # 1–3 days".
+    return _("{fee}, {total}, {time}").format(
+        fee=fee_part, total=_("total {total}").format(total=total), time=time_part
+    )
 
 
 async def ask_method(ctx: Ctx) -> Prompt:

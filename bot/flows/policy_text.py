@@ -61,6 +61,7 @@ _ERRORS: dict[str, Callable[[], str]] = {
     "amount_format": lambda: _("I could not find an amount in “%(text)s”."),
     "amount_not_finite": lambda: _("That amount is not a number."),
     "amount_not_positive": lambda: _("The amount must be greater than zero."),
+    "amount_too_large": lambda: _("“%(text)s” is far larger than any order; please check it."),
     "amount_precision": lambda: _(
         "%(currency)s has %(digits)s decimal places; please round the amount."
     ),
@@ -167,7 +168,10 @@ _ERRORS: dict[str, Callable[[], str]] = {
     ),
 }
 
-# Examples that are words, not codes or figures, get translated; the rest are shown as-is.
+# The policy parsers read English only, so every example shows what to type in English.
+# Those that are words are marked for translation so a language may add a gloss (say, the
+# word in brackets), but translators keep the typed English form; codes and figures are
+# shown as they are.
 _EXAMPLES: dict[str, Callable[[], str]] = {
     # "%%" and "% {}": the percent signs stay literal through python-format translation.
     "60% cotton, 40% polyester": lambda: _("60%% cotton, 40%% polyester") % {},
@@ -251,9 +255,9 @@ def _note_fee_readings(p: Params) -> str:
             _("%(low)s–%(high)s (chapter %(chapters)s)")
             % {"low": _show(low), "high": _show(high), "chapters": chapters}
         )
-    return _("The guide gives this fee twice: %(readings)s. The wider range is shown.") % {
-        "readings": "; ".join(parts)
-    }
+    return _(
+        "The guide gives conflicting figures for this fee: %(readings)s. The wider range is shown."
+    ) % {"readings": "; ".join(parts)}
 
 
 _REASONS: dict[str, Callable[[Params], str]] = {

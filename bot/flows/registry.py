@@ -16,6 +16,7 @@ from bot.flows import (
     orders,
     pay,
     preferences,
+    privacy,
     profile,
     reminder_texts,
     supplier_registration,
@@ -28,6 +29,7 @@ from bot.flows.engine import Engine
 MODULES: list[ModuleType] = [common, profile, preferences]
 MODULES += [find, order, pay, orders, supplier_registration, reminder_texts]  # buyer journey
 MODULES += [dispute, dispute_decide, dispute_answer, history, team, dispute_texts]  # disputes
+MODULES += [privacy]  # /delete_me last: the least used, the most final
 
 
 def all_flows() -> dict[str, Flow]:

@@ -8,7 +8,8 @@ value a user typed must pass through ``esc`` before it is put into a reply.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 
 def esc(value: object) -> str:
@@ -74,3 +75,23 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     # Shown by answerCallbackQuery (e.g. "This button has expired"); None: a silent answer.
     callback_notice: str | None = None
+
+
+# PostgreSQL text cannot hold NUL, and a JSON update can carry a lone surrogate that no
+# client would send: neither is something a person typed.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(text: str | None) -> str | None:
+    return None if text is None else _UNSTORABLE.sub("", text)
+
+
+def storable(incoming: Incoming) -> Incoming:
+    """The update without characters no database column can take."""
+    sender = incoming.sender
+    return replace(
+        incoming,
+        sender=replace(sender, display_name=_storable(sender.display_name) or ""),
+        text=_storable(incoming.text),
+        callback=_storable(incoming.callback),
+    )

@@ -25,6 +25,7 @@ from bot.flows.base import (
 from bot.flows.notices import NoticeCtx, renders
 from bot.flows.order_text import PAGE_SIZE, show, supplier_money, verification_label
 from bot.flows.policy_text import explain_spec_error
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, lazy_gettext
@@ -191,6 +192,7 @@ async def registered(ctx: Ctx) -> list[Reply]:
 
 async def start_approval(ctx: Ctx) -> None:
     if not ctx.is_team:
+        log_refusal(ctx, "registration review", ctx.arg, suspicious=True)
         raise Invalid(_("Only the dispute team can review registrations."))
     if not await suppliers.count_pending(ctx.session):
         raise Invalid(_("No supplier registration is waiting for review."))
@@ -245,6 +247,7 @@ def _registration_text(supplier: Supplier) -> str:
 
 async def take_pending(ctx: Ctx, answer: Answer) -> Any:
     if not ctx.is_team:  # membership may have changed since the list was shown
+        log_refusal(ctx, "registration decision", answer.choice)
         raise Invalid(_("Only the dispute team can review registrations."))
     if not answer.pressed:
         raise Invalid(_("Please choose with the buttons."))

@@ -21,8 +21,9 @@ from bot.flows.dispute_steps import (
     refused,
 )
 from bot.flows.dispute_texts import cap_reason, show, team_file
+from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
-from bot.i18n import _, day, lazy_gettext
+from bot.i18n import _, day, lazy_gettext, ngettext
 from bot.services import disputes
 from bot.services.authz import Forbidden
 from bot.services.disputes import DisputeRefused
@@ -34,6 +35,7 @@ MAX_REASON = 2000
 
 async def start(ctx: Ctx) -> None:
     if not ctx.is_team:  # a signed button reaches here without the command's role check
+        log_refusal(ctx, "dispute queue", ctx.arg, suspicious=True)
         raise Invalid(_("The queue is for the dispute team."))
     if ctx.arg:
         dispute = await dispute_arg(ctx, ctx.arg, ("team",))
@@ -162,7 +164,8 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
         )
     except DisputeRefused as exc:
         raise refused(exc) from None
-    except Forbidden:
+    except Forbidden:  # left the team, or became a party, since the file was opened
+        log_refusal(ctx, "decision", ctx.data.get("dispute") or ctx.data.get("pick"))
         raise Invalid(_("This file is no longer yours to decide.")) from None
     return "recorded"
 
@@ -175,7 +178,9 @@ async def finish(ctx: Ctx) -> list[Reply]:
         "have been told."
     ).format(id=dispute.id, amount=show(money_of(ctx.data["amount"])))
     if left:
-        text += "\n" + _("{n} more in the /queue.").format(n=left)
+        text += "\n" + ngettext(
+            "{n} more dispute waits in the /queue.", "{n} more disputes wait in the /queue.", left
+        ).format(n=left)
     return [Reply(text=text)]
 
 

@@ -122,6 +122,21 @@ class _Pdf(FPDF):
         return _latin1(text) if self.clean else text
 
 
+def _characters(sheet: Sheet) -> set[str]:
+    texts = [sheet.title, sheet.subtitle, sheet.footer, *sheet.keywords]
+    texts += [*sheet.signatures, *sheet.signature_fields]
+    for section in sheet.sections:
+        texts += [section.heading, *section.paragraphs]
+        texts += [text for row in section.rows for text in row]
+    return set("".join(texts))
+
+
+def _missing_from(pdf: FPDF, family: str, characters: set[str]) -> bool:
+    """Whether the regular or bold face of ``family`` lacks one of ``characters``."""
+    faces = [pdf.fonts[f"{family.lower()}{style}"] for style in ("", "B")]
+    return any(ord(ch) not in face.cmap for ch in characters if not ch.isspace() for face in faces)
+
+
 def render(sheet: Sheet) -> bytes:
     font = unicode_font()
     family = "Sheet" if font else "Helvetica"
@@ -130,7 +145,9 @@ def render(sheet: Sheet) -> bytes:
         pdf.add_font(family, "", str(font[0]))
         pdf.add_font(family, "B", str(font[1]))
         fallback = cjk_font()
-        if fallback is not None:
+        # Parsing the CJK font costs most of a draft's time (~20x DejaVu): only when some
+        # character of this sheet is missing from DejaVu (Han text, typically).
+        if fallback is not None and _missing_from(pdf, family, _characters(sheet)):
             path, index = fallback
             for style in ("", "B"):  # one face: bold Han text is drawn regular
                 pdf.add_font("SheetCJK", style, str(path), collection_font_number=index)
