@@ -1,11 +1,11 @@
 """The application: settings, database, clock and flows, and the one way an update
 is handled (``App.handle``), whatever transport it came from.
 
-Each update is one unit of work: one transaction holding the user's row lock (an
-in-process lock on SQLite, plus a PostgreSQL advisory lock so several workers never
-interleave one user's answers). Anything unexpected is rolled back and the user gets
-a polite message; their earlier answers are untouched because they were committed
-by earlier updates.
+Each update is one unit of work: one transaction under the user's lock (an in-process
+lock, plus on PostgreSQL an advisory lock so several workers never interleave one user's
+answers: the Telegram gate holds it until the replies are sent, see ``storage.locks``).
+Anything unexpected is rolled back and the user gets a polite message; their earlier
+answers are untouched because they were committed by earlier updates.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.flows.base import Ctx
 from bot.flows.engine import Engine
-from bot.flows.replies import Incoming, Outcome, Reply
+from bot.flows.replies import Incoming, Outcome, Reply, storable
 from bot.i18n import _, default_zone, normalise_locale, supported_locale, use_locale
 from bot.services import directory
+from storage import updates
 from storage.db import create_engine, is_up_to_date, session_factory, upgrade_database_async
+from storage.locks import held_lock, one_start_at_a_time, session_for
 from storage.models import User
 from storage.secrets import get_or_create_secret
 from storage.users import get_or_create_user
@@ -63,11 +65,15 @@ class App:
         return lock
 
     async def handle(self, incoming: Incoming) -> Outcome:
+        incoming = storable(incoming)
         sender = incoming.sender
         async with self._lock_for(sender.telegram_id):
+            claim = updates.pending()
             try:
                 return await self._handle_in_transaction(incoming)
             except Exception:
+                if claim is not None:
+                    claim.recorded = False  # rolled back with the rest
                 log.exception("update from %s failed; rolled back", sender.telegram_id)
                 with use_locale(sender.language_code or self.settings.default_locale):
                     return Outcome(
@@ -84,13 +90,24 @@ class App:
 
     async def _handle_in_transaction(self, incoming: Incoming) -> Outcome:
         sender = incoming.sender
-        async with self.sessions() as session, session.begin():
-            if self.db.dialect.name == "postgresql":
-                # Serialise one user's updates across workers for this transaction.
+        held = held_lock()
+        async with session_for(self.sessions) as session, session.begin():
+            if self.db.dialect.name == "postgresql" and (
+                held is None or held.key != sender.telegram_id
+            ):
+                # Not under the Telegram gate's lock (the terminal chat): serialise this
+                # user's updates across processes for the transaction at least.
                 await session.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": sender.telegram_id}
                 )
             now = self.clock.now()
+            claim = updates.pending()
+            if claim is not None:
+                # The update id commits with what the update changes, or not at all.
+                if not await updates.record(session, claim.update_id, now):
+                    log.info("update %s was already handled; dropped", claim.update_id)
+                    return Outcome()
+                claim.recorded = True
             language = sender.language_code or self.settings.default_locale
             user, _created = await get_or_create_user(
                 session,
@@ -142,6 +159,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     sessions = session_factory(db)
     clock = clock or SystemClock()
     async with sessions() as session, session.begin():
+        await one_start_at_a_time(session)  # the webhook and scheduler units start together
         secret = (
             settings.secret_key.get_secret_value()
             if settings.secret_key is not None

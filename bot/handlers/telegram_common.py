@@ -22,20 +22,22 @@ import logging
 import re
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.flows.replies import Attachment, Document, Incoming, Outcome, Reply, Sender
 from bot.i18n import SUPPORTED_LOCALES, _, number, use_locale
 from bot.scheduler.errors import Blocked, DeliveryError, RetryAfter, Transient
+from bot.services import outbox
+from storage import updates
+from storage.locks import session_for, user_lock
 from storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -534,22 +536,17 @@ class InFlight:
 async def claim_update(
     sessions: async_sessionmaker[AsyncSession], update_id: int, now: datetime
 ) -> bool:
-    """Record ``update_id`` as taken; False if some worker already took it.
+    """Record ``update_id`` on its own; False if some worker already took it.
 
-    The row commits before the update is handled: a webhook retry of an update whose
-    handling crashed is dropped rather than risking a double action (the user has
-    already had an apology from ``App.handle``).
+    For updates that ``App`` did not record with its changes (see ``storage.updates``).
     """
-    async with sessions() as session, session.begin():
-        dialect = session.bind.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(ProcessedUpdate)
-            .values(update_id=update_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-        )
-        result = await session.execute(statement)
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    async with session_for(sessions) as session, session.begin():
+        return await updates.record(session, update_id, now)
+
+
+async def update_seen(sessions: async_sessionmaker[AsyncSession], update_id: int) -> bool:
+    async with session_for(sessions) as session:
+        return await updates.seen(session, update_id)
 
 
 async def prune_processed_updates(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
@@ -571,8 +568,13 @@ class UpdateGate:
     """Every update passes here, whatever the framework and however it arrived.
 
     In arrival order per user (the lock is taken before the first await, and asyncio
-    locks are fair), the update id is claimed; a duplicate is dropped. After the update
-    is handled, ``after_update`` runs (the runtime kicks the outbox dispatcher there).
+    locks are fair), an update whose id is already recorded is dropped; otherwise ``App``
+    records the id in the transaction of the change it makes (``storage.updates``), so a
+    crash before that commit loses neither: Telegram delivers the update again. On
+    PostgreSQL the user's advisory lock is held too, from the check until the replies are
+    sent, so another worker's update of the same user waits and answers after this one.
+    After an update that queued a push due now (a claim for the supplier...),
+    ``after_update`` runs: the runtime kicks the outbox dispatcher; the clock sends the rest.
     """
 
     def __init__(self, app: Any) -> None:
@@ -595,21 +597,27 @@ class UpdateGate:
             if lock is not None:
                 await lock.acquire()
             try:
-                try:
-                    fresh = await claim_update(self.app.sessions, update_id, self.app.clock.now())
-                except BaseException:
-                    _discard(work)
-                    raise
-                if not fresh:
-                    _discard(work)
-                    self.duplicates += 1
-                    log.info("update %s was already handled; dropped", update_id)
-                    return None
-                result = await work
+                async with AsyncExitStack() as held:
+                    try:
+                        if user_id is not None:
+                            await held.enter_async_context(user_lock(self.app.db, user_id))
+                        fresh = not await update_seen(self.app.sessions, update_id)
+                    except BaseException:
+                        _discard(work)
+                        raise
+                    if not fresh:
+                        _discard(work)
+                        self.duplicates += 1
+                        log.info("update %s was already handled; dropped", update_id)
+                        return None
+                    with updates.handling(update_id) as claim, outbox.watching() as pushes:
+                        result = await work
+                    if not claim.recorded:  # it never reached App (or App failed)
+                        await claim_update(self.app.sessions, update_id, self.app.clock.now())
             finally:
                 if lock is not None:
                     lock.release()
-        if self.after_update is not None:
+        if self.after_update is not None and pushes.due_now:
             self.after_update()
         return result
 

@@ -5,7 +5,10 @@ The dispatcher sends due rows; nothing is lost if the process dies after the com
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +16,28 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Reminder, ReminderStatus
+
+
+@dataclass
+class Watch:
+    """Whether the update being handled queued a push that is due already."""
+
+    due_now: bool = False
+
+
+_WATCH: ContextVar[Watch | None] = ContextVar("tradeguard_outbox_watch", default=None)
+
+
+@contextmanager
+def watching() -> Iterator[Watch]:
+    """Note pushes due now queued by this task, so the transport runs the dispatcher
+    after the update only when there is something to send (the clock does the rest)."""
+    watch = Watch()
+    token = _WATCH.set(watch)
+    try:
+        yield watch
+    finally:
+        _WATCH.reset(token)
 
 
 async def enqueue(
@@ -48,6 +73,9 @@ async def enqueue(
     )
     session.add(reminder)
     await session.flush()
+    watch = _WATCH.get()
+    if watch is not None and due_at <= now:
+        watch.due_now = True
     return reminder
 
 

@@ -58,7 +58,10 @@ class AiogramRuntime(TelegramRuntime):
     async def _open(self) -> None:
         self.bot = create_bot(self.token, self.settings.api_base)
         self._port = AiogramPort(self.bot)
-        dp = AiogramDispatcher(bridge=self.bridge, port=self._port)
+        # No aiogram FSM: conversation state lives in the database (bot.flows). Its
+        # in-memory storage would keep a record per user for ever and cost each update a
+        # middleware and a lock.
+        dp = AiogramDispatcher(disable_fsm=True, bridge=self.bridge, port=self._port)
         dp.update.outer_middleware(UpdateGateMiddleware(self.gate))
         dp.include_routers(messages_router(), presses_router())
         self.dp = dp
