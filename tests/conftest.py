@@ -21,6 +21,7 @@ from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.config import Settings, load_settings
 from bot.handlers.terminal import TerminalChat
+from emulator import BotAPIEmulator
 from storage.db import upgrade_database_async
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -57,6 +58,15 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return load_settings(database_url=database_url, dispute_team="900001", bot_token=None)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotAPIEmulator]:
+    """The Bot API emulator on 127.0.0.1, for the tests that run a real framework."""
+    from telegram_helpers import TOKEN
+
+    async with BotAPIEmulator(token=TOKEN) as emulator:
+        yield emulator
 
 
 @pytest.fixture

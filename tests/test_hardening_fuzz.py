@@ -70,8 +70,8 @@ from tests.hardening_helpers import (
     report,
     stored_data_problems,
 )
-from tests.telegram_helpers import TOKEN, bot_settings, running, texts
 from tests.telegram_helpers import Person as TelegramPerson
+from tests.telegram_helpers import bot_settings, running, texts
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -784,12 +784,6 @@ def _fuzz_texts() -> st.SearchStrategy[str]:
 
     # What survives Telegram's JSON: no NUL, no lone surrogate (the in-process fuzz has both).
     return _texts().map(lambda t: re.sub("[\x00\ud800-\udfff]", "", t)[:4096])
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture

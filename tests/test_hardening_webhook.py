@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select
-from telegram_helpers import RUNTIMES, TOKEN, WEBHOOK_SECRET, Person, bot_settings, running
+from telegram_helpers import RUNTIMES, WEBHOOK_SECRET, Person, bot_settings, running
 
 from bot.app import App
 from bot.config import Settings
@@ -30,12 +29,6 @@ pytestmark = pytest.mark.timeout(60)
 UPDATE_ID = 5000
 # Telegram methods a handled update would call; none may be called for a refused one.
 REPLY_METHODS = ("sendMessage", "editMessageText", "sendDocument", "answerCallbackQuery")
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=RUNTIMES)

@@ -8,14 +8,13 @@ and "2026年11月5日" in zh-Hans), while what the other typed stays as written.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from telegram_helpers import TOKEN, Person, bot_settings, running
+from telegram_helpers import Person, bot_settings, running
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -129,12 +128,6 @@ JOURNEYS = {
     "pt-BR buyer, zh supplier, aiogram": (PORTUGUESE, CHINESE, "aiogram"),
     "zh buyer, pt-BR supplier, python-telegram-bot": (CHINESE, PORTUGUESE, "ptb"),
 }
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=list(JOURNEYS))

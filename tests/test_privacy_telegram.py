@@ -4,12 +4,11 @@ command, deep link or forged button; and /delete_me is confirmed by a real butto
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from telegram_helpers import RUNTIMES, TOKEN, Person, bot_settings, running, texts
+from telegram_helpers import RUNTIMES, Person, bot_settings, running, texts
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.timeout(90)
 
 CLAIM_WORDS = "Delivery was late by three weeks, ref ZEBRA-77"
 SECRETS = ("ZEBRA-77", "po-zebra.pdf")
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=RUNTIMES)

@@ -5,13 +5,12 @@ button opens the dispute for that very order. Both frameworks, by long polling."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from telegram_helpers import RUNTIMES, TOKEN, Person, bot_settings, running
+from telegram_helpers import RUNTIMES, Person, bot_settings, running
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -21,12 +20,6 @@ from emulator import BotAPIEmulator
 from storage.models import Order, OrderStatus, Reminder, ReminderStatus, Supplier, User
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=RUNTIMES)

@@ -36,12 +36,6 @@ from storage.models import Reminder, User
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
-
-
 @pytest.fixture(params=RUNTIMES)
 def runtime_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)

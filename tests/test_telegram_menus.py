@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from telegram_helpers import RUNTIMES, TEAM_MEMBER, TOKEN, bot_settings
+from telegram_helpers import RUNTIMES, TEAM_MEMBER, bot_settings
 
 from bot.app import App
 from bot.config import Settings
@@ -19,12 +17,6 @@ from emulator import BotAPIEmulator
 pytestmark = pytest.mark.timeout(60)
 
 LANGUAGES = ["", "en", "es", "pt", "ru", "zh"]
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=RUNTIMES)

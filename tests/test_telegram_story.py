@@ -3,22 +3,14 @@ python-telegram-bot, by long polling and by webhook) against the Bot API emulato
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from telegram_helpers import MODES, RUNTIMES, TOKEN, Person, bot_settings, running
+from telegram_helpers import MODES, RUNTIMES, Person, bot_settings, running
 
 from bot.app import App
 from bot.config import Settings
 from emulator import BotAPIEmulator
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=RUNTIMES)

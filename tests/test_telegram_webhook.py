@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import aiohttp
@@ -33,12 +32,6 @@ from emulator import BotAPIEmulator
 from storage.models import ProcessedUpdate
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(token=TOKEN) as emulator:
-        yield emulator
 
 
 @pytest.fixture(params=RUNTIMES)
