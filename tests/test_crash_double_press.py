@@ -14,9 +14,7 @@ from bot.config import Settings
 from emulator import BotAPIEmulator
 from storage.models import Dispute, DisputeEvent, Reminder, ReminderStatus
 from tests.test_crash_restart import write_report
-from tests.test_privacy_telegram import an_order_between, emu, press, with_buttons_or
-
-__all__ = ["emu"]  # the emulator fixture, shared with the privacy tests
+from tests.test_privacy_telegram import an_order_between, press, with_buttons_or
 
 pytestmark = pytest.mark.timeout(90)
 
