@@ -4,6 +4,8 @@ one dispute, one claim notice to the supplier, and the second press told it expi
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 from telegram_helpers import MODES, RUNTIMES, Person, bot_settings, running, texts
@@ -66,17 +68,30 @@ async def test_a_double_pressed_submit_makes_one_dispute(
         ]
         await sam.wait_for("A claim has been opened against you")
 
+        async def sent_claims() -> int:
+            """Claim notices marked sent: the dispatcher does that just after Telegram
+            accepted the message, so it may lag the message by a moment."""
+            async with app.sessions() as session:
+                return int(
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(Reminder)
+                        .where(
+                            Reminder.kind == "dispute_claim",
+                            Reminder.status == ReminderStatus.SENT,
+                        )
+                    )
+                    or 0
+                )
+
+        for _moment in range(50):
+            claims = await sent_claims()
+            if claims:
+                break
+            await asyncio.sleep(0.1)
         async with app.sessions() as session:
             disputes = int(await session.scalar(select(func.count()).select_from(Dispute)) or 0)
             events = list((await session.scalars(select(DisputeEvent.kind))).all())
-            claims = int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(Reminder)
-                    .where(Reminder.kind == "dispute_claim", Reminder.status == ReminderStatus.SENT)
-                )
-                or 0
-            )
     submitted = [m for m in emu.bot_messages(alice.id) if "is submitted" in texts(m)]
     notices = [m for m in emu.bot_messages(sam.id) if "claim has been opened" in texts(m)]
     assert disputes == 1 and events == ["submitted", "supplier_notified"]
