@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from bot.services.spec_sheet import (
@@ -52,3 +53,21 @@ def test_chinese_russian_and_portuguese_survive_in_the_pdf() -> None:
     else:
         assert subject is None
         assert "订单规格说明" in text and "买家" in text
+
+
+def test_without_a_cjk_font_only_a_draft_with_han_text_says_what_it_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.services import spec_sheet
+
+    monkeypatch.setattr(spec_sheet, "cjk_font", lambda: None)  # as on a bare machine
+
+    def subject(title: str) -> object:
+        pdf = PdfReader(io.BytesIO(render(Sheet(title=title, subtitle="", sections=[]))))
+        return (pdf.metadata or {}).get("/Subject")
+
+    if unicode_font() is None:
+        assert subject("Pedido nº 1") == subject("订单") == NO_UNICODE_FONT
+    else:
+        assert subject("Pedido nº 1 · Спецификация") is None  # DejaVu draws all of it
+        assert subject("订单规格说明") == NO_CJK_FONT

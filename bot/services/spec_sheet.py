@@ -141,23 +141,26 @@ def render(sheet: Sheet) -> bytes:
     font = unicode_font()
     family = "Sheet" if font else "Helvetica"
     pdf = _Pdf(sheet.footer, family, clean=font is None)
+    unprintable = False  # characters neither the main font nor a fallback can draw
     if font is not None:
         pdf.add_font(family, "", str(font[0]))
         pdf.add_font(family, "B", str(font[1]))
-        fallback = cjk_font()
         # Parsing the CJK font costs most of a draft's time (~20x DejaVu): only when some
         # character of this sheet is missing from DejaVu (Han text, typically).
-        if fallback is not None and _missing_from(pdf, family, _characters(sheet)):
-            path, index = fallback
-            for style in ("", "B"):  # one face: bold Han text is drawn regular
-                pdf.add_font("SheetCJK", style, str(path), collection_font_number=index)
-            pdf.set_fallback_fonts(["SheetCJK"], exact_match=False)
+        if _missing_from(pdf, family, _characters(sheet)):
+            fallback = cjk_font()
+            unprintable = fallback is None
+            if fallback is not None:
+                path, index = fallback
+                for style in ("", "B"):  # one face: bold Han text is drawn regular
+                    pdf.add_font("SheetCJK", style, str(path), collection_font_number=index)
+                pdf.set_fallback_fonts(["SheetCJK"], exact_match=False)
     pdf.set_title(pdf.clean_text(sheet.title))
     pdf.set_creator("tradeguard")
     pdf.set_keywords(pdf.clean_text(" ".join(sheet.keywords)))
     if font is None:
         pdf.set_subject(NO_UNICODE_FONT)
-    elif cjk_font() is None:
+    elif unprintable:
         pdf.set_subject(NO_CJK_FONT)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_margins(18, 16, 18)
