@@ -14,13 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
+
+# Telegram keeps an unconfirmed update for 24 hours; a retry never comes later than that.
+RETENTION = timedelta(hours=24)
 
 
 async def record(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -40,6 +43,14 @@ async def seen(session: AsyncSession, update_id: int) -> bool:
         select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
     )
     return found is not None
+
+
+async def forget_old(session: AsyncSession, now: datetime) -> int:
+    """Delete ids recorded more than ``RETENTION`` before ``now``; returns how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - RETENTION)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -24,11 +24,10 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -38,7 +37,6 @@ from bot.scheduler.errors import Blocked, DeliveryError, RetryAfter, Transient
 from bot.services import outbox
 from storage import updates
 from storage.locks import session_for, user_lock
-from storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_NOTICE = 200
 MAX_COMMAND_DESCRIPTION = 256
 MAX_DISPLAY_NAME = 128  # users.display_name
-PROCESSED_UPDATE_TTL = timedelta(hours=24)
+PROCESSED_UPDATE_TTL = updates.RETENTION
 
 # Message contents a step cannot take as an answer: the user gets a polite message.
 UNSUPPORTED_KINDS = (
@@ -552,10 +550,7 @@ async def update_seen(sessions: async_sessionmaker[AsyncSession], update_id: int
 async def prune_processed_updates(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """Forget update ids older than a day (Telegram stops retrying long before)."""
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - PROCESSED_UPDATE_TTL)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await updates.forget_old(session, now)
 
 
 def _discard(work: Awaitable[Any]) -> None:
