@@ -100,17 +100,32 @@ class Dispatcher:
         )
 
     async def dispatch_due(self) -> int:
-        """Send every row due now; returns how many were delivered in this call."""
+        """Send every row due now; returns how many were delivered in this call.
+
+        The next batch is claimed while the current one is sent: claiming renders every
+        row (a query or two each), and done between batches it left the send budget idle
+        for that long every batch. Rows claimed but not yet sent when a run stops keep
+        their lease and are taken again when it ends, as after a crash.
+        """
         async with self._lock:
             delivered = 0
+            batch, full = await self._claim_batch()
             while True:
-                batch = await self._claim_batch()
-                for reminder_id, user, reply in interleave_chats(batch):
-                    delivered += await self._send_one(reminder_id, user, reply)
-                if len(batch) < self.batch_size:
+                following = asyncio.create_task(self._claim_batch()) if full else None
+                try:
+                    for reminder_id, user, reply in interleave_chats(batch):
+                        delivered += await self._send_one(reminder_id, user, reply)
+                except BaseException:
+                    if following is not None:
+                        following.cancel()
+                    raise
+                if following is None:
                     return delivered
+                batch, full = await following
 
-    async def _claim_batch(self) -> list[tuple[int, User, Reply]]:
+    async def _claim_batch(self) -> tuple[list[tuple[int, User, Reply]], bool]:
+        """The due rows of one batch, claimed and rendered; and whether the batch was full
+        (more may be due), counted before dropped or deferred rows are left out."""
         now = self.clock.now()
         prepared: list[tuple[int, User, Reply]] = []
         async with self.sessions() as session, session.begin():
@@ -122,11 +137,12 @@ class Dispatcher:
             )
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            for reminder in (await session.scalars(query)).all():
+            rows = (await session.scalars(query)).all()
+            for reminder in rows:
                 prepared_reply = await self._prepare(session, reminder, now)
                 if prepared_reply is not None:
                     prepared.append(prepared_reply)
-        return prepared
+        return prepared, len(rows) >= self.batch_size
 
     async def _prepare(
         self, session: AsyncSession, reminder: Reminder, now: datetime
