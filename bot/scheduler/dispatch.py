@@ -102,26 +102,37 @@ class Dispatcher:
     async def dispatch_due(self) -> int:
         """Send every row due now; returns how many were delivered in this call.
 
-        The next batch is claimed while the current one is sent: claiming renders every
-        row (a query or two each), and done between batches it left the send budget idle
-        for that long every batch. Rows claimed but not yet sent when a run stops keep
-        their lease and are taken again when it ends, as after a crash.
+        Three things overlap so the send budget never idles: the next batch is claimed
+        while the current one is sent (claiming renders every row), and outcomes are
+        written by one recorder task, several per transaction, while the next row is
+        already on its way (a commit per row between sends cost the budget its slack).
+        Rows claimed but not yet recorded when a run stops keep their lease and are taken
+        again when it ends, as after a crash: resent at worst, never lost.
         """
         async with self._lock:
-            delivered = 0
-            batch, full = await self._claim_batch()
-            while True:
-                following = asyncio.create_task(self._claim_batch()) if full else None
-                try:
+            outcomes: asyncio.Queue[tuple[int, Exception | None] | None] = asyncio.Queue()
+            recorder = asyncio.create_task(self._record(outcomes))
+            following: asyncio.Task[tuple[list[tuple[int, User, Reply]], bool]] | None = None
+            try:
+                batch, full = await self._claim_batch()
+                while True:
+                    following = asyncio.create_task(self._claim_batch()) if full else None
                     for reminder_id, user, reply in interleave_chats(batch):
-                        delivered += await self._send_one(reminder_id, user, reply)
-                except BaseException:
-                    if following is not None:
-                        following.cancel()
-                    raise
-                if following is None:
-                    return delivered
-                batch, full = await following
+                        outcomes.put_nowait(
+                            (reminder_id, await self._deliver(reminder_id, user, reply))
+                        )
+                    if following is None:
+                        break
+                    batch, full = await following
+                    following = None
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                outcomes.put_nowait(None)
+                await asyncio.shield(recorder)
+                raise
+            outcomes.put_nowait(None)
+            return await recorder
 
     async def _claim_batch(self) -> tuple[list[tuple[int, User, Reply]], bool]:
         """The due rows of one batch, claimed and rendered; and whether the batch was full
@@ -173,34 +184,59 @@ class Dispatcher:
         reminder.attempts += 1
         return reminder.id, user, reply
 
-    async def _send_one(self, reminder_id: int, user: User, reply: Reply) -> int:
-        error: Exception | None = None
+    async def _deliver(self, reminder_id: int, user: User, reply: Reply) -> Exception | None:
         try:
             await self.deliverer.deliver(user, reply)
         except Exception as exc:
             log.warning("delivery of reminder %s failed: %s", reminder_id, type(exc).__name__)
-            error = exc
+            return exc
+        return None
+
+    async def _record(self, outcomes: asyncio.Queue[tuple[int, Exception | None] | None]) -> int:
+        """The one writer of outcomes: whatever is waiting goes into one transaction."""
+        delivered = 0
+        done = False
+        while not done:
+            pending = [await outcomes.get()]
+            while not outcomes.empty():
+                pending.append(outcomes.get_nowait())
+            if None in pending:
+                done = True
+            rows = [row for row in pending if row is not None]
+            if rows:
+                delivered += await self._record_rows(rows)
+        return delivered
+
+    async def _record_rows(self, rows: list[tuple[int, Exception | None]]) -> int:
+        delivered = 0
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            reminder = await session.get(Reminder, reminder_id)
-            assert reminder is not None
-            if error is None:
-                reminder.status = ReminderStatus.SENT
-                reminder.sent_at = now
-                self.stats.delivered += 1
-                return 1
-            reminder.last_error = f"{type(error).__name__}: {error}"[:500]
-            if isinstance(error, Blocked):
-                recipient = await session.get(User, reminder.recipient_id)
-                if recipient is not None:
-                    recipient.unreachable = True
-                reminder.status = ReminderStatus.FAILED
-            elif reminder.attempts >= self.max_attempts:
-                reminder.status = ReminderStatus.FAILED
-            elif isinstance(error, RetryAfter):
-                reminder.due_at = now + timedelta(seconds=error.seconds)
-            else:  # back off so one failing chat does not spin the loop
-                reminder.due_at = now + timedelta(seconds=2**reminder.attempts)
-            if reminder.status is ReminderStatus.FAILED:
-                self.stats.failed += 1
-        return 0
+            for reminder_id, error in rows:
+                reminder = await session.get(Reminder, reminder_id)
+                assert reminder is not None
+                if error is None:
+                    reminder.status = ReminderStatus.SENT
+                    reminder.sent_at = now
+                    self.stats.delivered += 1
+                    delivered += 1
+                    continue
+                await self._record_failure(session, reminder, error, now)
+        return delivered
+
+    async def _record_failure(
+        self, session: AsyncSession, reminder: Reminder, error: Exception, now: datetime
+    ) -> None:
+        reminder.last_error = f"{type(error).__name__}: {error}"[:500]
+        if isinstance(error, Blocked):
+            recipient = await session.get(User, reminder.recipient_id)
+            if recipient is not None:
+                recipient.unreachable = True
+            reminder.status = ReminderStatus.FAILED
+        elif reminder.attempts >= self.max_attempts:
+            reminder.status = ReminderStatus.FAILED
+        elif isinstance(error, RetryAfter):
+            reminder.due_at = now + timedelta(seconds=error.seconds)
+        else:  # back off so one failing chat does not spin the loop
+            reminder.due_at = now + timedelta(seconds=2**reminder.attempts)
+        if reminder.status is ReminderStatus.FAILED:
+            self.stats.failed += 1
