@@ -263,9 +263,7 @@ async def open_invite(ctx: Ctx, token: str) -> FinishResult:
         dispute = await disputes.link_supplier(ctx.session, ctx.user, token, ctx.now)
     except DisputeRefused as exc:
         # Someone else's link (or the buyer's own) cannot be an accident; a stale one can.
-        log_refusal(
-            ctx, f"invitation ({exc.code})", token, suspicious=exc.code != "invite_invalid"
-        )
+        log_refusal(ctx, f"invitation ({exc.code})", token, suspicious=exc.code != "invite_invalid")
         raise refused(exc) from None
     welcome = Reply(
         text=_(
