@@ -1,7 +1,8 @@
 """The python-telegram-bot 22 runtime (TRADEGUARD_RUNTIME=ptb), same flows, same rules.
 
 Built with PTB's ``Application``: base URLs from ``TRADEGUARD_API_BASE``,
-``AIORateLimiter`` (waits out a 429 once), and ``GateProcessor`` around every update.
+``AIORateLimiter`` (waits out a 429 once, and holds every request while it waits), and
+``GateProcessor`` around every update.
 Long polling uses PTB's ``Updater``. PTB's own webhook server needs tornado, which is
 not installed; the shared aiohttp ``WebhookServer`` feeds updates through the same
 processor instead.
@@ -22,7 +23,7 @@ from bot.handlers.telegram_common import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PtbRuntime", "build_application"]
+__all__ = ["PtbRuntime", "build_application", "reply_rate_limiter"]
 
 # PTB's bot logs its base URL, token included, at DEBUG when it is created.
 PTB_BOT_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot")
@@ -38,18 +39,26 @@ def build_application(
         .token(token)
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.send_rate_per_second,
-                overall_time_period=1,
-                max_retries=1,
-            )
-        )
+        .rate_limiter(reply_rate_limiter())
         .concurrent_updates(processor)
     )
     if not polling:
         builder = builder.updater(None)
     return builder.build()
+
+
+def reply_rate_limiter() -> AIORateLimiter:
+    """PTB's limiter for what this bot sends: no overall budget, a 429 waited out once.
+
+    Replies answer a user who just wrote and are not throttled, as on the aiogram
+    runtime: a reply held behind a 30/s budget shared with pushes made every user wait
+    for the broadcast (this runtime was capped at ~27 updates/s). Pushes (reminders,
+    claims for the other party) keep 30/s overall and 1/s per chat in the outbox's
+    ``RateLimitedDeliverer``, the same on both runtimes. A 429 still pauses every request
+    of the bot for the ``retry_after`` Telegram gives (PTB's limiter does that), and
+    group chats, which the bot ignores, keep PTB's default 20 a minute.
+    """
+    return AIORateLimiter(overall_max_rate=0, max_retries=1)
 
 
 class PtbRuntime(TelegramRuntime):
