@@ -60,6 +60,9 @@ class CoverageRules:
 class ClaimWindowRules:
     buyer_confirmed_days: int
     auto_confirmed_days: Mapping[ShippingMode, int]  # every mode, aliases resolved
+    # Days after the supplier's ship date at which the platform confirms receipt for a
+    # buyer who has not (the guide says it does, not when): every mode, aliases resolved.
+    auto_confirm_after_days: Mapping[ShippingMode, int]
     same_as: Mapping[ShippingMode, ShippingMode]
     sources: tuple[str, ...]
 
@@ -303,7 +306,8 @@ def _coverage(t: Table) -> CoverageRules:
 
 def _claim_windows(t: Table) -> ClaimWindowRules:
     auto, same = t.table("auto_confirmed_days"), t.table("same_as")
-    for table in (auto, same):
+    after = t.table("auto_confirm_after_days")
+    for table in (auto, same, after):
         for name in table.names():
             if name != "source" and name not in _MODES:
                 raise table.fail(name, f"expected a shipping mode ({', '.join(sorted(_MODES))})")
@@ -312,18 +316,21 @@ def _claim_windows(t: Table) -> ClaimWindowRules:
     aliases = {
         ShippingMode(n): ShippingMode(same.text(n, _MODES)) for n in same.data if n != "source"
     }
+    after_days = {ShippingMode(n): after.integer(n, 1) for n in after.data if n != "source"}
     for mode in ShippingMode:
         target = aliases.get(mode, mode)
-        if target not in days:
-            raise auto.fail(mode.value, "missing: every shipping mode needs a window (or same_as)")
-        days.setdefault(mode, days[target])
+        for table, found in ((auto, days), (after, after_days)):
+            if target not in found:
+                raise table.fail(mode.value, "missing: every mode needs a value (or same_as)")
+            found.setdefault(mode, found[target])
     result = ClaimWindowRules(
         buyer_confirmed_days=t.integer("buyer_confirmed_days", 1),
         auto_confirmed_days=MappingProxyType(days),
+        auto_confirm_after_days=MappingProxyType(after_days),
         same_as=MappingProxyType(aliases),
         sources=t.sources(),
     )
-    for table in (auto, same, t):
+    for table in (auto, same, after, t):
         table.finish()
     return result
 

@@ -8,7 +8,7 @@ are JSON, because their shape belongs to ``policy`` and the flows, not to the sc
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -62,7 +63,8 @@ class Verification(enum.StrEnum):
 
 class OrderStatus(enum.StrEnum):
     DRAFT = "draft"  # specification being written
-    CONFIRMED = "confirmed"  # spec confirmed, not paid yet
+    CONFIRMED = "confirmed"  # the buyer accepted the contract; the supplier has not yet
+    AGREED = "agreed"  # both parties accepted the current contract version: payable
     AWAITING_SHIPMENT = "awaiting_shipment"  # "Waiting for supplier to ship order"
     SHIPPED = "shipped"  # buyer confirmed the shipping documents
     COMPLETE = "complete"  # receipt confirmed (by buyer or automatically): claim window runs
@@ -144,7 +146,12 @@ class Order(Base):
     uses_programme: Mapped[bool] = mapped_column(Boolean, default=True)
     confirmed_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
-    shipped_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]  # when the supplier recorded the shipment
+    # What the supplier gave when marking it shipped: the day it left, by whom, and the
+    # carrier's tracking number (shown to the buyer as typed).
+    ship_date: Mapped[date | None] = mapped_column(Date)
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
     receipt_confirmed_at: Mapped[datetime | None]
     auto_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -152,6 +159,47 @@ class Order(Base):
 
     buyer: Mapped[User] = relationship(lazy="raise")
     supplier: Mapped[Supplier] = relationship(lazy="raise")
+
+
+class ContractVersion(Base):
+    """One frozen version of an order's contract: what both parties accept, word for word.
+
+    ``content`` is the canonical snapshot (terms and every specification answer) and
+    ``sha256`` its digest, shown on the PDF and in the order, so either party can tell
+    which text they agreed. A change to the terms makes a new version, accepted afresh.
+    """
+
+    __tablename__ = "contract_versions"
+    __table_args__ = (UniqueConstraint("order_id", "version", name="uq_contract_versions_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    buyer_accepted_at: Mapped[datetime | None]
+    supplier_accepted_at: Mapped[datetime | None]
+    # The supplier asked for changes instead of accepting: the buyer edits and re-sends.
+    changes_requested_at: Mapped[datetime | None]
+    change_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OrderEvent(Base):
+    """Append-only audit log of an order's life: the migration installs triggers refusing
+    UPDATE and DELETE. ``order_id`` has no foreign key on purpose: erasing a user deletes
+    their unpaid orders, and the log of what happened to them must stay (it holds no
+    personal data: states, versions, digests, carrier and tracking number)."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))  # buyer | supplier | system
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
 
 
 class Payment(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.handlers.terminal import OUTPUT_DIR, terminal_user_id
-from storage.models import Order, User
+from storage.models import Order, Supplier, User
 from tests.conftest import ChatDriver
 
 # A precise answer to every question of /order, in order (buttons start with "press:").
@@ -105,3 +105,59 @@ def pdf_text(path: Path) -> str:
     reader = PdfReader(str(path))
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     return " ".join(text.split())
+
+
+async def bind_supplier(app: App, name_start: str = "Hangzhou", account: str = "sam") -> None:
+    """Link a directory entry to a terminal account, as the supplier's verified sign-up
+    does, and let that account write once so notices reach it."""
+    async with app.sessions() as session, session.begin():
+        supplier = await session.scalar(
+            select(Supplier).where(Supplier.name.like(f"{name_start}%"))
+        )
+        assert supplier is not None
+        supplier.telegram_id = terminal_user_id(account)
+
+
+async def as_supplier(chat: ChatDriver, account: str = "sam") -> None:
+    await chat.say(f"/as supplier {account}")
+
+
+async def as_buyer(chat: ChatDriver, account: str = "you") -> None:
+    await chat.say(f"/as buyer {account}")
+
+
+async def agreed_order(
+    chat: ChatDriver,
+    app: App,
+    query: str = "scarf 20000 USD",
+    supplier: str = "Hangzhou",
+    account: str = "sam",
+) -> int:
+    """A confirmed order whose supplier (played by ``account``) accepted the contract."""
+    await bind_supplier(app, supplier, account)
+    await as_supplier(chat, account)
+    await chat.say("/help")  # the supplier's account has written to the bot
+    await as_buyer(chat)
+    order_id = await confirmed_order(chat, query, supplier)
+    await as_supplier(chat, account)
+    shown = await chat.say(f"/orders {order_id}")
+    assert "Waiting for your acceptance." in shown, shown
+    accepted = await chat.press("Accept the contract")
+    assert "You accepted version" in accepted, accepted
+    await as_buyer(chat)
+    return order_id
+
+
+async def ship_order(chat: ChatDriver, order_id: int, tracking: str = "MSKU1234567") -> str:
+    """The supplier (``sam``) marks the order shipped today by Maersk; back to the buyer."""
+    await as_supplier(chat)
+    shown = await chat.say(f"/orders {order_id}")
+    assert "Mark as shipped" in chat.buttons(), shown
+    await chat.press("Mark as shipped")
+    await chat.press("Today")
+    await chat.say("Maersk")
+    review = await chat.say(tracking)
+    assert "Shipping mode (from the contract)" in review, review
+    done = await chat.press("Yes, it has shipped")
+    await as_buyer(chat)
+    return done

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.handlers.terminal import terminal_user_id
+from bot.services import contracts
 from storage.models import (
+    ContractVersion,
     Dispute,
     DisputeEvent,
     Evidence,
@@ -106,6 +108,23 @@ async def make_order(
         )
         session.add(order)
         await session.flush()
+        if status not in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
+            # The contract as both parties accepted it (the supplier not yet, if CONFIRMED).
+            content = contracts.content_of(order, row)
+            session.add(
+                ContractVersion(
+                    order_id=order.id,
+                    version=1,
+                    content=content,
+                    sha256=contracts.digest(content),
+                    created_at=order.confirmed_at,
+                    buyer_accepted_at=order.confirmed_at,
+                    supplier_accepted_at=(
+                        None if status == OrderStatus.CONFIRMED else order.confirmed_at
+                    ),
+                )
+            )
+            await session.flush()
         return order.id
 
 

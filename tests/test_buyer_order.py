@@ -70,7 +70,8 @@ async def test_vague_answers_are_refused_then_corrected(
 
     done = await chat.press("Confirm the specification")
     assert "Order #1 with Hangzhou Silkway Textiles is confirmed." in done
-    assert "Status: Confirmed: waiting for your payment." in done
+    assert "Status: Sent to the supplier: waiting for their acceptance." in done
+    assert "Hangzhou Silkway Textiles is not on the bot yet" in done
     assert "document saved" in done
 
     order = await get_order(app, 1)

@@ -14,17 +14,19 @@ from bot.handlers.terminal import terminal_user_id
 from bot.services import reminders
 from storage.models import OrderStatus, Reminder, ReminderStatus
 from tests.buyer_helpers import (
+    agreed_order,
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
     get_order,
     pdf_text,
     saved_files,
+    ship_order,
 )
 from tests.conftest import ChatDriver
 
 
-async def paid_order(chat: ChatDriver, query: str = "scarf 20000 USD") -> int:
-    order_id = await confirmed_order(chat, query)
+async def paid_order(chat: ChatDriver, app: App, query: str = "scarf 20000 USD") -> int:
+    order_id = await agreed_order(chat, app, query)
     await chat.say(f"/pay {order_id}")
     if "United States" in chat.buttons():  # asked once: the country is kept
         await chat.press("United States")
@@ -47,21 +49,22 @@ async def pending(app: App, kind: str) -> list[Reminder]:
 async def test_from_payment_to_receipt_and_the_claim_window(
     chat: ChatDriver, app: App, clock: FrozenClock
 ) -> None:
-    order_id = await paid_order(chat)
+    order_id = await paid_order(chat, app)
     listed = await chat.say("/orders")
     assert "#1 Hangzhou Silkway Textiles · $20,000.00" in listed
     assert "Waiting for supplier to ship order" in listed
     detail = await chat.press("#1 Hangzhou")
     assert "Paid: Nov 25, 2026" in detail and "by Wire transfer (T/T)" in detail
-    assert "I have checked the shipping documents" in chat.buttons()
     assert "I received the goods" not in chat.buttons()  # not before shipping
     assert len(await pending(app, reminders.SHIPMENT_OVERDUE)) == 1
 
     clock.advance(timedelta(days=20))
-    shown = await chat.press("I have checked the shipping documents")
-    assert "Noted: shipping documents checked." in shown
-    assert "Status: Shipped: shipping documents checked" in shown
+    shipped = await ship_order(chat, order_id)
+    assert "has shipped." in shipped  # the buyer's notice
     assert await pending(app, reminders.SHIPMENT_OVERDUE) == []  # nothing is overdue now
+    assert len(await pending(app, reminders.AUTO_RECEIPT)) == 1
+    shown = await chat.say(f"/orders {order_id}")
+    assert "Status: Shipped: waiting for the buyer to confirm receipt" in shown
     assert "I received the goods" in chat.buttons()
 
     clock.advance(timedelta(days=10))
@@ -72,6 +75,7 @@ async def test_from_payment_to_receipt_and_the_claim_window(
     order = await get_order(app, order_id)
     assert order.status == OrderStatus.COMPLETE
     assert order.receipt_confirmed_at == received_at
+    assert await pending(app, reminders.AUTO_RECEIPT) == []  # the buyer did it first
     deadline = received_at + timedelta(days=30)
     claim = await pending(app, reminders.CLAIM_WINDOW_CLOSING)
     assert [r.due_at for r in claim] == [
@@ -102,21 +106,8 @@ async def test_from_payment_to_receipt_and_the_claim_window(
     assert "Claim window closed on Jan 24, 2027." in listed
 
 
-async def test_auto_confirmed_receipt_gives_the_shipping_modes_window(
-    chat: ChatDriver, app: App
-) -> None:
-    order_id = await paid_order(chat)
-    await chat.say(f"/orders {order_id}")
-    await chat.press("I have checked the shipping documents")
-    shown = await chat.press("The platform auto-confirmed receipt")
-    assert "You have 60 days" in shown  # sea freight (ch6)
-    order = await get_order(app, order_id)
-    assert order.auto_confirmed_at == app.clock.now()
-    assert order.receipt_confirmed_at is None
-
-
 async def test_shipment_overdue_reminder(chat: ChatDriver, app: App, clock: FrozenClock) -> None:
-    order_id = await paid_order(chat)
+    order_id = await paid_order(chat, app)
     order = await get_order(app, order_id)
     assert order.delivery_deadline is not None
     # Due at the end of the deadline day; quiet hours hold it until 08:00 the next morning.
@@ -135,7 +126,7 @@ async def test_the_spec_sheet_again_and_cancelling(
     (saved_files(tmp_path) / f"order-{order_id}-specification.pdf").unlink()
     await chat.say("/orders")
     await chat.press(f"#{order_id}")
-    shown = await chat.press("Specification PDF")
+    shown = await chat.press("Contract PDF")
     assert "document saved" in shown
     assert "PANTONE 18-1663 TCX" in pdf_text(
         saved_files(tmp_path) / f"order-{order_id}-specification.pdf"
@@ -176,10 +167,10 @@ async def test_no_orders_yet(chat: ChatDriver) -> None:
 
 
 async def test_an_orders_page_leads_to_payment(chat: ChatDriver, app: App) -> None:
-    order_id = await confirmed_order(chat)
+    order_id = await agreed_order(chat, app)
     await chat.say("/orders")
     detail = await chat.press(f"#{order_id} Hangzhou")
-    assert "Status: Confirmed: waiting for your payment" in detail
+    assert "Status: Contract agreed by both parties: waiting for payment" in detail
     assert "Open a dispute" not in chat.buttons()  # nothing paid, nothing to claim
     asked = await chat.press("Choose how to pay")
     assert "Payment methods depend on where you pay from." in asked

@@ -10,6 +10,7 @@ from bot.app import App
 from bot.services import reminders
 from storage.models import OrderStatus, Payment, Reminder
 from tests.buyer_helpers import (
+    agreed_order,
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
     get_order,
@@ -19,7 +20,7 @@ from tests.conftest import ChatDriver
 
 
 async def test_western_union_is_out_above_2500_for_a_us_buyer(chat: ChatDriver, app: App) -> None:
-    order_id = await confirmed_order(chat, "scarf 3000 USD", "Hangzhou")
+    order_id = await agreed_order(chat, app, "scarf 3000 USD", "Hangzhou")
     asked = await chat.say(f"/pay {order_id}")
     assert "Payment methods depend on where you pay from." in asked
     asked = await chat.press("United States")
@@ -104,7 +105,7 @@ async def test_no_card_and_a_known_country_skip_straight_to_the_methods(
     await chat.say("/profile")
     await chat.press("Germany")
     await chat.say("Europe/Berlin")
-    order_id = await confirmed_order(chat, "scarf 3000 USD", "Hangzhou")
+    order_id = await agreed_order(chat, app, "scarf 3000 USD", "Hangzhou")
     asked = await chat.say("/pay")  # the only confirmed order is chosen by itself
     assert "Which card do you have?" in asked
     shown = await chat.press("No card")
@@ -126,8 +127,8 @@ async def test_boletos_monthly_limit_counts_this_months_payments(
     await chat.say("/profile")
     await chat.press("Brazil")
     await chat.say("America/Sao_Paulo")
-    first = await confirmed_order(chat, "scarf 3000 USD", "Hangzhou")
-    second = await confirmed_order(chat, "scarf 3000 USD", "Hangzhou")
+    first = await agreed_order(chat, app, "scarf 3000 USD", "Hangzhou")
+    second = await agreed_order(chat, app, "scarf 3000 USD", "Hangzhou")
 
     asked = await chat.say("/pay")
     assert "Which order do you want to pay?" in asked

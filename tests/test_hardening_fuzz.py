@@ -145,6 +145,14 @@ ORDERS: Path = [
     ("orders", "list", Pick(lambda value, c: isinstance(value, dict) and "order" in value)),
     ("orders", "detail", Pick({"action": "list"})),
 ]
+SHIP: Path = [
+    (None, None, Say(lambda c: f"/orders {c['order']}")),
+    ("orders", "detail", Pick({"action": "ship"})),
+    ("ship", "date", Pick(lambda value, c: isinstance(value, str))),
+    ("ship", "carrier", Say("Maersk")),
+    ("ship", "tracking", Say("MSKU1234567")),
+    ("ship", "review", Pick("yes")),
+]
 SUPPLIER: Path = [
     (None, None, Say("/supplier")),
     ("supplier", "name", Say(lambda c: f"Acme Silk Weaving {c['tag']} Co")),
@@ -220,6 +228,7 @@ CONSUMING = frozenset(
     {
         ("order", "review"),
         ("pay", "method"),
+        ("ship", "review"),
         ("supplier", "submit"),
         ("dispute", "review"),
         ("dispute_answer", "review"),
@@ -260,7 +269,7 @@ async def confirmed_orders(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, 
                 supplier=None,
                 supplier_name=f"Loom Works {tag}",
                 amount="2000",
-                status=OrderStatus.CONFIRMED,
+                status=OrderStatus.AGREED,
                 delivery_deadline=fuzzer.clock.now() + timedelta(days=60),
             )
         )
@@ -301,6 +310,21 @@ async def a_claim(fuzzer: Fuzzer, tag: str) -> tuple[Person, Person, dict[str, A
     return buyer, Person(fuzzer.app, f"fuzz-{tag}-supplier"), context
 
 
+async def an_order_to_ship(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
+    """The supplier's side of a paid order: they are the account bound to its entry."""
+    supplier = Person(fuzzer.app, f"fuzz-{tag}-supplier", language=fuzzer.locale)
+    context: dict[str, Any] = {"tag": tag}
+    context["order"] = await fuzzer.insert_order(
+        buyer=f"fuzz-{tag}",
+        supplier=supplier.name,
+        supplier_name=f"Dye House {tag}",
+        amount="5000",
+        status=OrderStatus.AWAITING_SHIPMENT,
+        delivery_deadline=fuzzer.clock.now() + timedelta(days=60),
+    )
+    return supplier, context
+
+
 async def a_claim_to_answer(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
     _buyer, supplier, context = await a_claim(fuzzer, tag)
     return supplier, context
@@ -336,6 +360,7 @@ SCENARIOS = (
     Scenario("order_resumed", a_draft, ORDER_RESUMED),
     Scenario("pay", confirmed_orders, PAY),
     Scenario("orders", confirmed_orders, ORDERS),
+    Scenario("ship", an_order_to_ship, SHIP),
     Scenario("supplier", nobody_yet, SUPPLIER),
     Scenario("approve", a_registration_to_review, APPROVE),
     Scenario("dispute_late", a_paid_order, DISPUTE_LATE),

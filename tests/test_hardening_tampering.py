@@ -32,7 +32,11 @@ from bot.services import disputes
 from bot.services.authz import Forbidden
 from policy import Money
 from storage.models import Dispute, DisputeStatus, Order, OrderStatus, Payment, Supplier
-from tests.buyer_helpers import answer_all, files_in_tmp  # noqa: F401  (fixture)
+from tests.buyer_helpers import (  # noqa: F401  (fixture)
+    answer_all,
+    bind_supplier,
+    files_in_tmp,
+)
 from tests.conftest import ChatDriver
 from tests.dispute_helpers import make_order, only_dispute, submit_late_claim
 from tests.hardening_helpers import (
@@ -192,6 +196,13 @@ async def test_replayed_and_forged_buttons_change_nothing(
     outcome = await attempts.by(alice, "confirm again", data=confirm)
     assert outcome.callback_notice == EXPIRED and outcome.replies == []
     assert await snapshot(app) == before
+
+    # The supplier accepts the contract, so it can be paid.
+    await bind_supplier(app)
+    await chat.say("/as supplier sam")
+    await chat.say(f"/orders {order.id}")
+    await chat.press("Accept the contract")
+    await chat.say("/as buyer alice")
 
     # Paying, then the method's button again: one payment.
     await chat.say(f"/pay {order.id}")

@@ -352,24 +352,28 @@ async def finish(ctx: Ctx) -> list[Reply]:
         advance=advance,
     )
     supplier = await orders.supplier_of(ctx.session, order)
-    document = order_sheet.build(order, supplier, ctx.user, ctx.app.rules, ctx.now)
+    version = await orders.contract_of(ctx.session, order)
+    document = order_sheet.build(order, supplier, ctx.user, ctx.app.rules, ctx.now, version=version)
     secret, me = ctx.app.secret, ctx.user.telegram_id
-    buttons = (
-        (
-            Button(_("Choose how to pay"), shortcut_token(secret, me, "pay", str(order.id))),
-            Button(_("My orders"), shortcut_token(secret, me, "orders", str(order.id))),
-        ),
-    )
+    buttons = ((Button(_("My orders"), shortcut_token(secret, me, "orders", str(order.id))),),)
+    if await orders.supplier_user_id(ctx.session, supplier) is not None:
+        next_step = _(
+            "Next: the supplier reviews this version of the contract and accepts it or asks "
+            "for changes. I will tell you; you can pay once they accept."
+        )
+    else:
+        next_step = _(
+            "Next: {supplier} is not on the bot yet. Send them the contract below; once "
+            "their account is linked they review it in /orders, and you can pay once "
+            "they accept."
+        ).format(supplier=esc(supplier.name))
     return [
         Reply(
             text="\n".join(
                 [
                     _("<b>{title} is confirmed.</b>").format(title=order_title(order, supplier)),
                     _("Status: {status}.").format(status=status_label(order.status)),
-                    _(
-                        "Next: send the specification below to the supplier and have both "
-                        "parties sign it, then pay through the programme."
-                    ),
+                    next_step,
                 ]
             ),
             buttons=buttons,

@@ -22,9 +22,9 @@ from bot.flows.order_text import (
 from bot.flows.profile import country_name
 from bot.flows.replies import Document
 from bot.i18n import _, day, ngettext, percent
-from bot.services import spec_sheet
+from bot.services import contracts, spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
-from storage.models import Order, Supplier, User
+from storage.models import ContractVersion, Order, Supplier, User
 
 PRODUCT_ITEMS = ("design", "colour", "material", "size", "weight", "quantity", "packaging")
 TERMS_ITEMS = ("branding", "customisation", "shipping", "inspection")
@@ -34,14 +34,24 @@ def file_name(order: Order) -> str:
     return f"order-{order.id}-specification.pdf"
 
 
-def build(order: Order, supplier: Supplier, buyer: User, rules: Rules, now: datetime) -> Document:
+def build(
+    order: Order,
+    supplier: Supplier,
+    buyer: User,
+    rules: Rules,
+    now: datetime,
+    *,
+    version: ContractVersion | None = None,
+) -> Document:
+    # The date on the sheet is the version's (when it was issued), never the download's.
     sheet = spec_sheet.Sheet(
         title=_("Order specification and purchase contract draft"),
         subtitle=_(
             "Order #{id} · prepared on {date} under the Trade Assurance programme · "
             "to be agreed and signed by both parties"
-        ).format(id=order.id, date=day(now)),
+        ).format(id=order.id, date=day(version.created_at if version else now)),
         sections=[
+            *_version(version),
             _parties(order, supplier, buyer),
             _price(order, supplier, rules),
             _items(_("Product specification"), order, PRODUCT_ITEMS),
@@ -55,6 +65,26 @@ def build(order: Order, supplier: Supplier, buyer: User, rules: Rules, now: date
         keywords=("tradeguard", f"order-{order.id}"),
     )
     return Document(file_name(order), spec_sheet.render(sheet), "application/pdf")
+
+
+def _version(version: ContractVersion | None) -> list[spec_sheet.Section]:
+    """Which version this is, when both parties accepted it, and its SHA-256."""
+    if version is None:
+        return []
+    agreed = contracts.agreed_at(version)
+    return [
+        spec_sheet.Section(
+            _("Contract version"),
+            rows=[
+                (_("Version"), str(version.version)),
+                (
+                    _("Accepted by both parties"),
+                    day(agreed) if agreed else _("not yet accepted by both parties"),
+                ),
+                (_("SHA-256 of the agreed terms"), version.sha256),
+            ],
+        )
+    ]
 
 
 def _parties(order: Order, supplier: Supplier, buyer: User) -> spec_sheet.Section:

@@ -32,9 +32,10 @@ def status_label(status: OrderStatus | str) -> str:
     # The programme's own status names where the guide gives them (ch4).
     labels = {
         OrderStatus.DRAFT: _("Draft: specification not finished"),
-        OrderStatus.CONFIRMED: _("Confirmed: waiting for your payment"),
+        OrderStatus.CONFIRMED: _("Sent to the supplier: waiting for their acceptance"),
+        OrderStatus.AGREED: _("Contract agreed by both parties: waiting for payment"),
         OrderStatus.AWAITING_SHIPMENT: _("Waiting for supplier to ship order"),
-        OrderStatus.SHIPPED: _("Shipped: shipping documents checked"),
+        OrderStatus.SHIPPED: _("Shipped: waiting for the buyer to confirm receipt"),
         OrderStatus.COMPLETE: _("Order complete"),
         OrderStatus.CANCELLED: _("Cancelled"),
     }

@@ -37,6 +37,14 @@ def not_found(raw: object) -> str:
     return _("Order #{id} not found. Send /orders to see yours.").format(id=esc(str(raw)[:12]))
 
 
+def not_agreed(order_id: int) -> str:
+    return _(
+        "Order #{id} cannot be paid yet: the supplier has not accepted this version of the "
+        "contract. Only a contract both parties accepted can be paid; I will tell you when "
+        "they do."
+    ).format(id=order_id)
+
+
 async def payable_order(ctx: Ctx, raw_id: object) -> Order:
     """The user's own order, waiting for payment; anything else is refused."""
     try:
@@ -51,7 +59,9 @@ async def payable_order(ctx: Ctx, raw_id: object) -> Order:
                 "(/orders)."
             ).format(id=order.id)
         )
-    if order.status != OrderStatus.CONFIRMED:
+    if order.status == OrderStatus.CONFIRMED:
+        raise Invalid(not_agreed(order.id))
+    if order.status != OrderStatus.AGREED:
         raise Invalid(
             _("Order #{id} is not waiting for payment. Status: {status}.").format(
                 id=order.id, status=status_label(order.status)
@@ -65,12 +75,12 @@ async def start(ctx: Ctx) -> None:
         order = await payable_order(ctx, ctx.arg.strip())
         ctx.data["order_id"] = order.id
     else:
-        waiting = await orders.orders_in_status(ctx.session, ctx.user, OrderStatus.CONFIRMED)
+        waiting = await orders.orders_in_status(ctx.session, ctx.user, OrderStatus.AGREED)
         if not waiting:
             raise Invalid(
                 _(
-                    "No order is waiting for payment. Confirm a specification with /order "
-                    "first, or see /orders."
+                    "No order is waiting for payment: an order can be paid once you and the "
+                    "supplier have both accepted its contract. See /orders."
                 )
             )
         if len(waiting) == 1:
@@ -99,7 +109,7 @@ async def _card_matters(ctx: Ctx, country: str) -> bool:
 
 
 async def ask_order(ctx: Ctx) -> Prompt:
-    waiting = await orders.orders_in_status(ctx.session, ctx.user, OrderStatus.CONFIRMED)
+    waiting = await orders.orders_in_status(ctx.session, ctx.user, OrderStatus.AGREED)
     rows = [[Choice(f"#{o.id} {s.name} · {show(order_money(o))}", o.id)] for o, s in waiting[:10]]
     return Prompt(text=_("Which order do you want to pay?"), choices=rows)
 
@@ -270,15 +280,18 @@ async def take_method(ctx: Ctx, answer: Answer) -> str:
                 method=method_name(method.method_id), why=_why_not(ctx, method)
             )
         )
-    await payments.record_payment(
-        ctx.session,
-        order,
-        ctx.user,
-        ctx.now,
-        method=method,
-        country=assessment.buyer_country,
-        card_network=_network(ctx),
-    )
+    try:
+        await payments.record_payment(
+            ctx.session,
+            order,
+            ctx.user,
+            ctx.now,
+            method=method,
+            country=assessment.buyer_country,
+            card_network=_network(ctx),
+        )
+    except orders.NotAgreed:
+        raise Invalid(not_agreed(order.id)) from None
     return method.method_id
 
 
@@ -307,8 +320,9 @@ async def finish(ctx: Ctx) -> list[Reply]:
     if order.delivery_deadline is not None:
         lines.append(
             _(
-                "When the supplier ships, check the shipping documents and tell me in /orders. "
-                "If nothing has shipped by {date}, I will remind you."
+                "The supplier has been told to ship. When they mark it shipped, you will see "
+                "the carrier and tracking number here. If nothing has shipped by {date}, I "
+                "will remind you."
             ).format(date=day(order.delivery_deadline))
         )
     button = Button(

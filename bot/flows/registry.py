@@ -13,12 +13,14 @@ from bot.flows import (
     find,
     history,
     order,
+    order_notices,
     orders,
     pay,
     preferences,
     privacy,
     profile,
     reminder_texts,
+    ship,
     supplier_registration,
     team,
 )
@@ -27,7 +29,8 @@ from bot.flows.engine import Engine
 
 # Feature modules, in the order their commands appear in /help and the command menu.
 MODULES: list[ModuleType] = [common, profile, preferences]
-MODULES += [find, order, pay, orders, supplier_registration, reminder_texts]  # buyer journey
+MODULES += [find, order, pay, orders, ship, supplier_registration, reminder_texts]  # orders
+MODULES += [order_notices]
 MODULES += [dispute, dispute_decide, dispute_answer, history, team, dispute_texts]  # disputes
 MODULES += [privacy]  # /delete_me last: the least used, the most final
 

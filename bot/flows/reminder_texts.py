@@ -91,7 +91,8 @@ async def shipment_overdue(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
                 _(
                     "Ask the supplier first; if the delivery is late, you can claim a refund "
                     "for late delivery. Keep every message with the supplier as evidence. If "
-                    "the goods did ship, confirm the shipping documents in the order."
+                    "the goods did ship, the supplier marks the order shipped with its "
+                    "tracking number."
                 ),
             ]
         ),

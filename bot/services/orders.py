@@ -1,25 +1,28 @@
-"""An order's life: draft -> confirmed -> awaiting shipment -> shipped -> complete.
+"""An order's life on the buyer's side: draft -> confirmed (sent to the supplier) ->
+agreed (the supplier accepted) -> awaiting shipment (paid) -> shipped -> complete.
 
 Each transition takes the acting user and refuses anyone but the order's buyer, so a
-flow cannot move someone else's order even if it was handed a foreign id. Reminders
-follow the state: paying schedules the shipment-deadline check, the shipping documents
-cancel it, and receipt (by the buyer or automatically) schedules the claim-window
+flow cannot move someone else's order even if it was handed a foreign id; the
+supplier's steps are in ``bot.services.supplier_orders``. Every transition writes an
+``order_events`` row and tells the other party through the outbox. Reminders follow
+the state: paying schedules the shipment-deadline check, the supplier's shipment
+cancels it, and receipt (by the buyer or automatically) schedules the claim-window
 reminders (ch6). Like every service, these take the caller's session and never commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import reminders
+from bot.services import contracts, order_log, reminders
 from policy import ClaimWindow, CoverageType, Money, Rules, ShippingMode, claim_window
-from storage.models import Evidence, Order, OrderStatus, Supplier, User
+from storage.models import ContractVersion, Evidence, Order, OrderStatus, Supplier, User
 
 # The answers a confirmed order must have: the contract's items, shared with disputes.
 SPEC_ITEMS = (
@@ -37,7 +40,9 @@ SPEC_ITEMS = (
     "coverage",
 )
 # Statuses a buyer can still walk away from without a dispute: nothing was paid.
-CANCELLABLE = (OrderStatus.DRAFT, OrderStatus.CONFIRMED)
+CANCELLABLE = (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.AGREED)
+# Statuses in which the buyer may change the terms: a new version both must accept.
+AMENDABLE = (OrderStatus.CONFIRMED, OrderStatus.AGREED)
 
 
 class OrderNotFound(PermissionError):
@@ -52,6 +57,10 @@ class WrongStatus(ValueError):
         super().__init__(f"order {order.id} is {order.status}, expected {list(expected)}")
         self.status = order.status
         self.expected = tuple(expected)
+
+
+class NotAgreed(ValueError):
+    """The contract's current version lacks the supplier's acceptance: it cannot be paid."""
 
 
 class IncompleteSpec(ValueError):
@@ -146,6 +155,7 @@ async def create_draft(
     )
     session.add(order)
     await session.flush()
+    await order_log.record(session, order.id, actor, "buyer", "created", now)
     return order
 
 
@@ -204,27 +214,96 @@ async def confirm(
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = now
     order.updated_at = now
+    supplier = await supplier_of(session, order)
+    version = await contracts.issue(session, order, supplier, now)
+    await order_log.record(
+        session,
+        order.id,
+        actor,
+        "buyer",
+        "confirmed",
+        now,
+        version=version.version,
+        sha256=version.sha256,
+    )
+    await reminders.notify_party(
+        session,
+        kind=reminders.ORDER_TO_REVIEW,
+        order_id=order.id,
+        recipient_id=await supplier_user_id(session, supplier),
+        now=now,
+        payload={"version": version.version},
+    )
+    return order
+
+
+async def amend(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
+    """CONFIRMED/AGREED -> DRAFT: the buyer changes the terms before paying. Confirming
+    again issues a new version the supplier must accept afresh."""
+    _own(order, actor)
+    _expect(order, *AMENDABLE)
+    previous = order.status
+    order.status = OrderStatus.DRAFT
+    order.updated_at = now
+    await order_log.record(session, order.id, actor, "buyer", "amending", now, was=previous.value)
     return order
 
 
 async def cancel(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
     _own(order, actor)
     _expect(order, *CANCELLABLE)
+    previous = order.status
     order.status = OrderStatus.CANCELLED
     order.updated_at = now
+    await order_log.record(session, order.id, actor, "buyer", "cancelled", now, was=previous.value)
+    if previous != OrderStatus.DRAFT or await contracts.current(session, order.id) is not None:
+        # The supplier saw a version of this contract: they hear it is off.
+        await reminders.notify_party(
+            session,
+            kind=reminders.ORDER_CANCELLED,
+            order_id=order.id,
+            recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
+            now=now,
+        )
     return order
+
+
+async def supplier_user_id(session: AsyncSession, supplier: Supplier) -> int | None:
+    """The supplier's chat with the bot, if they have one: only then can we write to them."""
+    if supplier.telegram_id is None:
+        return None
+    return await session.scalar(select(User.id).where(User.telegram_id == supplier.telegram_id))
+
+
+async def contract_of(session: AsyncSession, order: Order) -> ContractVersion | None:
+    return await contracts.current(session, order.id)
 
 
 # -- after confirmation -------------------------------------------------------------------
 
 
 async def mark_paid(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
-    """CONFIRMED -> AWAITING_SHIPMENT ("Waiting for supplier to ship order", ch4)."""
+    """AGREED -> AWAITING_SHIPMENT ("Waiting for supplier to ship order", ch4): only a
+    contract both parties accepted can be paid."""
     _own(order, actor)
-    _expect(order, OrderStatus.CONFIRMED)
+    if order.status == OrderStatus.CONFIRMED:
+        raise NotAgreed(order.id)
+    _expect(order, OrderStatus.AGREED)
+    version = await contracts.current(session, order.id)
+    if not contracts.agreed(version):
+        raise NotAgreed(order.id)
+    assert version is not None
     order.status = OrderStatus.AWAITING_SHIPMENT
     order.paid_at = now
     order.updated_at = now
+    await order_log.record(session, order.id, actor, "buyer", "paid", now, version=version.version)
+    await reminders.notify_party(
+        session,
+        kind=reminders.ORDER_PAID,
+        order_id=order.id,
+        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
+        now=now,
+    )
     if order.delivery_deadline is not None:
         await reminders.schedule_shipment_deadline(
             session,
@@ -233,21 +312,6 @@ async def mark_paid(session: AsyncSession, order: Order, actor: User, now: datet
             deadline=order.delivery_deadline,
             now=now,
         )
-    return order
-
-
-async def confirm_shipping_documents(
-    session: AsyncSession, order: Order, actor: User, now: datetime
-) -> Order:
-    """AWAITING_SHIPMENT -> SHIPPED: the overdue-shipment reminder no longer applies."""
-    _own(order, actor)
-    _expect(order, OrderStatus.AWAITING_SHIPMENT)
-    order.status = OrderStatus.SHIPPED
-    order.shipped_at = now
-    order.updated_at = now
-    await reminders.cancel_for_order(
-        session, order_id=order.id, kinds=(reminders.SHIPMENT_OVERDUE,)
-    )
     return order
 
 
@@ -264,44 +328,58 @@ async def confirm_receipt(
     _own(order, actor)
     _expect(order, OrderStatus.SHIPPED)
     order.receipt_confirmed_at = now
-    return await _complete(session, order, now, rules, days_before)
+    window = window_of(order, rules)
+    assert window is not None
+    await order_log.record(session, order.id, actor, "buyer", "receipt_confirmed", now)
+    await _complete(session, order, now, window.deadline, days_before)
+    await reminders.notify_party(
+        session,
+        kind=reminders.RECEIPT_CONFIRMED,
+        order_id=order.id,
+        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
+        now=now,
+    )
+    return window
 
 
-async def record_auto_confirmation(
+async def auto_confirm_receipt(
     session: AsyncSession,
     order: Order,
-    actor: User,
     now: datetime,
-    rules: Rules,
     *,
+    claim_days: int,
     days_before: Sequence[int] = (7, 3, 1, 0),
-) -> ClaimWindow:
-    """SHIPPED -> COMPLETE by the platform: the window depends on the shipping mode (ch6)."""
-    _own(order, actor)
-    _expect(order, OrderStatus.SHIPPED)
+) -> bool:
+    """SHIPPED -> COMPLETE by the platform, at the moment the rules give for the shipping
+    mode (the buyer never picks this). False when the order moved on already."""
+    if order.status != OrderStatus.SHIPPED:
+        return False
     order.auto_confirmed_at = now
-    return await _complete(session, order, now, rules, days_before)
+    await order_log.record(session, order.id, None, "system", "receipt_auto_confirmed", now)
+    await _complete(session, order, now, now + timedelta(days=claim_days), days_before)
+    return True
 
 
 async def _complete(
-    session: AsyncSession, order: Order, now: datetime, rules: Rules, days_before: Sequence[int]
-) -> ClaimWindow:
+    session: AsyncSession,
+    order: Order,
+    now: datetime,
+    deadline: datetime,
+    days_before: Sequence[int],
+) -> None:
     order.status = OrderStatus.COMPLETE
     order.updated_at = now
-    window = window_of(order, rules)
-    assert window is not None
     await reminders.cancel_for_order(
-        session, order_id=order.id, kinds=(reminders.SHIPMENT_OVERDUE,)
+        session, order_id=order.id, kinds=(reminders.SHIPMENT_OVERDUE, reminders.AUTO_RECEIPT)
     )
     await reminders.schedule_claim_window(
         session,
         order_id=order.id,
         buyer_id=order.buyer_id,
-        deadline=window.deadline,
+        deadline=deadline,
         now=now,
         days_before=days_before,
     )
-    return window
 
 
 def window_of(order: Order, rules: Rules) -> ClaimWindow | None:

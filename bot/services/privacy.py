@@ -33,6 +33,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    ContractVersion,
     Conversation,
     Dispute,
     DisputeStatus,
@@ -197,10 +198,19 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> ErasureP
         # Other users' files never hang on a draft (only its buyer attaches design files),
         # but a row pointing at the order must go before the order does.
         await session.execute(delete(Evidence).where(Evidence.order_id.in_(plan.orders_deleted)))
+        await session.execute(
+            delete(ContractVersion).where(ContractVersion.order_id.in_(plan.orders_deleted))
+        )
         await session.execute(delete(Order).where(Order.id.in_(plan.orders_deleted)))
     if plan.orders_kept_paid:
         await session.execute(
             update(Order).where(Order.id.in_(plan.orders_kept_paid)).values(spec={}, updated_at=now)
+        )
+        # The agreed terms go with the specification; the digest stays as their fingerprint.
+        await session.execute(
+            update(ContractVersion)
+            .where(ContractVersion.order_id.in_(plan.orders_kept_paid))
+            .values(content={})
         )
 
     await session.execute(

@@ -23,6 +23,17 @@ ESCALATION_OPEN = "escalation_open"  # to the buyer, when the supplier's time is
 AUTO_ESCALATION = "auto_escalation"  # system: escalate by itself (rules profile "current")
 TEAM_WAITING = "team_waiting"  # to the team, escalated dispute waiting too long
 
+# The order's two parties tell each other what they did (immediate notices), and the
+# platform confirms receipt by itself when the buyer has not (a system row, ch6).
+ORDER_TO_REVIEW = "order_to_review"  # to the supplier: a contract version to accept
+CONTRACT_ACCEPTED = "contract_accepted"  # to the buyer
+CHANGES_REQUESTED = "changes_requested"  # to the buyer, with the supplier's reason
+ORDER_PAID = "order_paid"  # to the supplier: ship it
+ORDER_SHIPPED = "order_shipped"  # to the buyer, with carrier and tracking
+RECEIPT_CONFIRMED = "receipt_confirmed"  # to the supplier
+ORDER_CANCELLED = "order_cancelled"  # to the other party
+AUTO_RECEIPT = "auto_receipt"  # system: confirm receipt by the rules' clock, tell the buyer
+
 SUPPLIER_REMINDER_KINDS = (SUPPLIER_RESPONSE_DUE, ESCALATION_OPEN, AUTO_ESCALATION)
 
 
@@ -69,6 +80,54 @@ async def schedule_shipment_deadline(
         subject=("order", order_id),
         payload={"deadline": deadline.isoformat()},
         dedup_key=f"shipment:{order_id}:{deadline.date().isoformat()}",
+    )
+
+
+async def notify_party(
+    session: AsyncSession,
+    *,
+    kind: str,
+    order_id: int,
+    recipient_id: int | None,
+    now: datetime,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """An order notice to the other party; a supplier who never wrote to the bot has no
+    chat to receive it and finds the order in /orders when they come."""
+    if recipient_id is None:
+        return
+    await outbox.notify_now(
+        session,
+        kind=kind,
+        recipient_id=recipient_id,
+        now=now,
+        subject=("order", order_id),
+        payload=dict(payload or {}),
+    )
+
+
+async def schedule_auto_receipt(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    buyer_id: int,
+    due_at: datetime,
+    claim_days: int,
+    days_before: Iterable[int],
+    now: datetime,
+) -> None:
+    """The moment the platform confirms receipt for a buyer who has not. The row carries
+    the claim window the rules give then, because the dispatcher has no rules of its own."""
+    await outbox.enqueue(
+        session,
+        kind=AUTO_RECEIPT,
+        recipient_id=buyer_id,
+        due_at=max(due_at, now),
+        now=now,
+        subject=("order", order_id),
+        payload={"claim_days": claim_days, "days_before": sorted(set(days_before))},
+        urgent=True,
+        dedup_key=f"auto-receipt:{order_id}",
     )
 
 

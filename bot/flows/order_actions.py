@@ -1,0 +1,235 @@
+"""What each party may do on an order's page, and doing it.
+
+The buyer continues or amends the specification, pays an agreed contract, confirms
+receipt, opens a dispute, or cancels before paying; the supplier accepts the contract
+or asks for changes (with a reason), and marks the goods shipped. Buttons are offered
+only where the status, the side and any dispute allow them, and the services check
+everything again. The buyer never chooses how receipt was confirmed: the platform's
+automatic confirmation is the scheduler's (``bot.flows.order_notices``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flows import order_sheet
+from bot.flows.base import STAY, Choice, Ctx, Invalid, Prompt, StartFlow
+from bot.flows.order_text import order_title, supplier_line
+from bot.flows.order_view import SETTLED, dispute_of
+from bot.flows.pay import not_found
+from bot.flows.refusals import log_refusal
+from bot.flows.replies import Reply
+from bot.i18n import _, moment, ngettext
+from bot.services import contracts, supplier_orders
+from bot.services import orders as service
+from bot.services.supplier_orders import Side
+from policy import is_open
+from storage.models import Order, OrderStatus, Supplier, User
+
+DISPUTE_FLOW = "dispute"  # the dispute engineer's flow; the button shows once it exists
+SHIP_FLOW = "ship"
+
+
+async def load(ctx: Ctx) -> tuple[Order, Supplier, Side]:
+    try:
+        order, side = await supplier_orders.party_order(
+            ctx.session, ctx.user, int(ctx.data["order_id"])
+        )
+    except (service.OrderNotFound, KeyError, ValueError):
+        raise Invalid(not_found(ctx.data.get("order_id", ""))) from None
+    return order, await service.supplier_of(ctx.session, order), side
+
+
+def party_line(order: Order, supplier: Supplier, side: Side) -> str:
+    if side == "supplier":
+        return _("You are the supplier of this order.")
+    return supplier_line(supplier)
+
+
+def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
+    """A pending yes/no or the supplier's reason, asked on the order's own page."""
+    asking = ctx.data.get("asking")
+    if asking == "cancel":
+        return Prompt(
+            text=_(
+                "Cancel {title}? Nothing has been paid; it stays in your list as cancelled."
+            ).format(title=order_title(order, supplier)),
+            choices=[
+                [
+                    Choice(_("Yes, cancel it"), {"action": "cancel_yes"}),
+                    Choice(_("No, keep it"), {"action": "back"}),
+                ]
+            ],
+            accepts_text=False,
+        )
+    if asking == "reason":
+        return Prompt(
+            text=_(
+                "What should the buyer change in {title}? Write it in one message; the buyer "
+                "edits the specification and sends you a new version."
+            ).format(title=order_title(order, supplier)),
+            choices=[[Choice(_("« Back to the order"), {"action": "back"})]],
+        )
+    return None
+
+
+async def dispute_possible(ctx: Ctx, order: Order) -> bool:
+    """Whether to offer "Open a dispute": inside the claim window, or before receipt once
+    the delivery deadline has passed (late delivery), and never a second one. The
+    dispute flow decides for real."""
+    if DISPUTE_FLOW not in ctx.app.engine.flows:
+        return False
+    if await dispute_of(ctx.session, order) is not None:
+        return False
+    window = service.window_of(order, ctx.app.rules)
+    if window is not None:
+        return is_open(window, ctx.now)
+    return (
+        order.status in (OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED)
+        and order.delivery_deadline is not None
+        and ctx.now > order.delivery_deadline
+    )
+
+
+async def actions(ctx: Ctx, order: Order, side: Side) -> list[tuple[str, str, dict[str, Any]]]:
+    """(action, label, extra) valid for the order's status and the user's side."""
+    status = order.status
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    dispute = await dispute_of(ctx.session, order)
+    settled = dispute is not None and dispute.status in SETTLED
+    if side == "supplier":
+        version = await contracts.current(ctx.session, order.id)
+        if status == OrderStatus.CONFIRMED and version is not None:
+            extra = {"version": version.version}
+            found.append(("accept", _("Accept the contract"), extra))
+            found.append(("changes", _("Ask for changes"), extra))
+        if status == OrderStatus.AWAITING_SHIPMENT and not settled:
+            found.append(("ship", _("Mark as shipped"), {}))
+    else:
+        if status == OrderStatus.DRAFT:
+            found.append(("continue", _("Continue the specification"), {}))
+        if status == OrderStatus.AGREED:
+            found.append(("pay", _("Choose how to pay"), {}))
+        if status in service.AMENDABLE:
+            found.append(("amend", _("Change the specification"), {}))
+        if status == OrderStatus.SHIPPED and not settled:
+            found.append(("receipt", _("I received the goods"), {}))
+        if await dispute_possible(ctx, order):
+            found.append(("dispute", _("Open a dispute"), {}))
+        if status in service.CANCELLABLE:
+            found.append(("cancel", _("Cancel this order"), {}))
+    if status not in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
+        found.insert(0 if side == "supplier" else len(found), ("sheet", _("Contract PDF"), {}))
+    return found
+
+
+async def act(
+    ctx: Ctx, action: str, choice: dict[str, Any], order: Order, supplier: Supplier, side: Side
+) -> Any:
+    session, user, now, rules = ctx.session, ctx.user, ctx.now, ctx.app.rules
+    offered = {name for name, _label, _extra in await actions(ctx, order, side)}
+    if action not in offered | {"cancel_yes", "back"}:
+        # Not a button this user was shown for this order now: a stale page or a forgery.
+        log_refusal(ctx, f"order action on #{order.id}", action)
+        raise service.WrongStatus(order, ())
+    if action == "continue":
+        return StartFlow("order", f"draft:{order.id}")
+    if action == "pay":
+        return StartFlow("pay", str(order.id))
+    if action == "ship":
+        return StartFlow(SHIP_FLOW, str(order.id))
+    if action == "dispute":
+        return StartFlow(DISPUTE_FLOW, str(order.id))
+    if action == "amend":
+        await service.amend(session, order, user, now)
+        ctx.note(
+            _(
+                "{title} is a draft again. Change what you need and confirm it: the supplier "
+                "then accepts the new version before you pay."
+            ).format(title=order_title(order, supplier))
+        )
+        return StartFlow("order", f"draft:{order.id}")
+    if action == "accept":
+        version = await supplier_orders.accept(
+            session, order, side, user, now, version=int(choice.get("version", 0))
+        )
+        ctx.note(
+            _("You accepted version {n} of the contract. The buyer can pay now.").format(
+                n=version.version
+            )
+        )
+    elif action == "changes":
+        ctx.data["asking"] = "reason"
+        ctx.data["version"] = int(choice.get("version", 0))
+    elif action == "receipt":
+        days = reminder_days(ctx)
+        window = await service.confirm_receipt(session, order, user, now, rules, days_before=days)
+        ctx.note(
+            ngettext(
+                "Order complete. You have {n} day, until {deadline}, to open a dispute if "
+                "the goods are not as specified or arrived late. I will remind you before then.",
+                "Order complete. You have {n} days, until {deadline}, to open a dispute if "
+                "the goods are not as specified or arrived late. I will remind you before then.",
+                window.days,
+            ).format(n=window.days, deadline=moment(window.deadline))
+        )
+    elif action == "sheet":
+        ctx.notes.append(await sheet_reply(ctx, order, supplier))
+    elif action == "cancel":
+        ctx.data["asking"] = "cancel"
+    elif action == "cancel_yes":
+        if ctx.data.pop("asking", None) != "cancel":  # only after "Cancel this order"
+            raise service.WrongStatus(order, ())
+        await service.cancel(session, order, user, now)
+        ctx.note(_("{title} is cancelled.").format(title=order_title(order, supplier)))
+    elif action == "back":
+        ctx.data.pop("asking", None)
+    return STAY
+
+
+async def take_reason(ctx: Ctx, text: str) -> Any:
+    order, supplier, side = await load(ctx)
+    reason = " ".join(text.split())
+    if not reason:
+        raise Invalid(_("Please write what should change, in one message."))
+    if len(reason) > supplier_orders.MAX_REASON:
+        raise Invalid(
+            _("Please keep it under {n} characters.").format(n=supplier_orders.MAX_REASON)
+        )
+    try:
+        await supplier_orders.request_changes(
+            ctx.session,
+            order,
+            side,
+            ctx.user,
+            ctx.now,
+            version=int(ctx.data.get("version", 0)),
+            reason=reason,
+        )
+    finally:
+        ctx.data.pop("asking", None)
+    ctx.note(
+        _("Sent to the buyer: they will edit {title} and send you a new version.").format(
+            title=order_title(order, supplier)
+        )
+    )
+    return STAY
+
+
+async def sheet_reply(ctx: Ctx, order: Order, supplier: Supplier) -> Reply:
+    buyer = await ctx.session.get(User, order.buyer_id)
+    assert buyer is not None
+    version = await contracts.current(ctx.session, order.id)
+    document = order_sheet.build(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
+    return Reply(
+        text=_("Specification and contract draft for order #{id}.").format(id=order.id),
+        document=document,
+    )
+
+
+def reminder_days(ctx: Ctx) -> tuple[int, ...]:
+    raw = ctx.app.settings.claim_reminder_days
+    try:
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        return (7, 3, 1, 0)

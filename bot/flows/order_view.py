@@ -1,0 +1,125 @@
+"""What an order's page says: every fact of its life, for whichever party is looking.
+
+Status, the contract version and who accepted it when (with its SHA-256), payment,
+shipment (date, carrier, tracking), receipt, the claim deadline and the dispute with
+its state and outcome. Nothing here changes anything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.base import Ctx
+from bot.flows.dispute_texts import status_label as dispute_status
+from bot.flows.order_items import item_label, shipping_label
+from bot.flows.order_text import order_money, show
+from bot.flows.policy_text import method_name
+from bot.flows.replies import esc
+from bot.i18n import _, day, moment, money
+from bot.services import contracts, payments
+from bot.services.supplier_orders import Side
+from policy import ShippingMode
+from storage.models import ContractVersion, Dispute, DisputeStatus, Order
+
+# A dispute in these states has settled the order: no more shipping or claim buttons.
+SETTLED = (DisputeStatus.RESOLVED, DisputeStatus.DECIDED, DisputeStatus.CLOSED)
+
+
+async def dispute_of(session: AsyncSession, order: Order) -> Dispute | None:
+    return await session.scalar(
+        select(Dispute).where(Dispute.order_id == order.id).order_by(Dispute.id.desc()).limit(1)
+    )
+
+
+def contract_lines(version: ContractVersion | None, side: Side) -> list[str]:
+    if version is None:
+        return []
+    lines = [_("Contract version {n}").format(n=version.version)]
+    if version.buyer_accepted_at is not None:
+        lines.append(
+            _("Accepted by the buyer: {when}").format(when=moment(version.buyer_accepted_at))
+        )
+    if version.supplier_accepted_at is not None:
+        lines.append(
+            _("Accepted by the supplier: {when}").format(when=moment(version.supplier_accepted_at))
+        )
+    elif version.changes_requested_at is not None:
+        lines.append(
+            _("The supplier asked for changes on {when}: “{reason}”").format(
+                when=moment(version.changes_requested_at), reason=esc(version.change_reason or "")
+            )
+        )
+    else:
+        lines.append(
+            _("Waiting for your acceptance.")
+            if side == "supplier"
+            else _("Waiting for the supplier's acceptance.")
+        )
+    lines.append(_("SHA-256: <code>{sha}</code>").format(sha=version.sha256))
+    return lines
+
+
+def shipment_lines(order: Order) -> list[str]:
+    if order.shipped_at is None or order.ship_date is None:
+        return []
+    mode = shipping_label(ShippingMode(order.shipping_mode)) if order.shipping_mode else "?"
+    return [
+        _(
+            "Shipped on {date} by {carrier} ({mode}), tracking number <code>{tracking}</code>"
+        ).format(
+            date=day(order.ship_date),
+            carrier=esc(order.carrier or ""),
+            mode=mode,
+            tracking=esc(order.tracking_number or ""),
+        )
+    ]
+
+
+def dispute_lines(dispute: Dispute | None) -> list[str]:
+    if dispute is None:
+        return []
+    line = _("Dispute #{id}: {state}").format(id=dispute.id, state=dispute_status(dispute.status))
+    outcome = dispute.decided_amount if dispute.decided_amount is not None else None
+    if outcome is None:
+        outcome = dispute.resolved_amount
+    if outcome is not None and dispute.status in SETTLED:
+        line += " · " + _("refund {amount}").format(amount=money(outcome, dispute.currency))
+    return [line]
+
+
+async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
+    lines = []
+    if order.confirmed_at:
+        lines.append(_("Specification confirmed: {when}").format(when=moment(order.confirmed_at)))
+    lines += contract_lines(await contracts.current(ctx.session, order.id), side)
+    if order.paid_at:
+        payment = await payments.payment_of(ctx.session, order)
+        method = method_name(payment.method) if payment else "?"
+        lines.append(
+            _("Paid: {when}, by {method}").format(when=moment(order.paid_at), method=method)
+        )
+    lines += shipment_lines(order)
+    if order.receipt_confirmed_at:
+        lines.append(
+            _("Receipt confirmed by the buyer: {when}").format(
+                when=moment(order.receipt_confirmed_at)
+            )
+        )
+    if order.auto_confirmed_at:
+        lines.append(
+            _("Receipt confirmed by the platform: {when}").format(
+                when=moment(order.auto_confirmed_at)
+            )
+        )
+    lines += dispute_lines(await dispute_of(ctx.session, order))
+    return lines
+
+
+def terms_lines(order: Order) -> list[str]:
+    spec = order.spec or {}
+    lines = [_("Amount: {amount}").format(amount=show(order_money(order)))]
+    for item in ("coverage", "shipping", "inspection"):
+        if item in spec:
+            lines.append(f"{item_label(item)}: {esc(spec[item]['display'])}")
+    return lines

@@ -1,0 +1,193 @@
+"""The supplier marks an order shipped: the day it left, the carrier, the tracking number.
+
+The shipping mode is the contract's, not asked again. The buyer is told at once, with
+the carrier and tracking number, and the platform will confirm receipt by itself at the
+moment the rules give for that mode if the buyer does not (``bot.flows.order_notices``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.flows.base import Answer, Choice, Ctx, Flow, Invalid, Prompt, Step
+from bot.flows.order_items import shipping_label
+from bot.flows.order_steps import today_for
+from bot.flows.order_text import order_title, status_label
+from bot.flows.pay import not_found
+from bot.flows.policy_text import explain_spec_error
+from bot.flows.refusals import log_refusal
+from bot.flows.replies import Reply, esc
+from bot.i18n import _, day, moment
+from bot.services import orders, supplier_orders
+from policy import PolicyError, ShippingMode, parse_deadline
+from storage.models import Order, OrderStatus
+
+
+async def shippable(ctx: Ctx, raw: object) -> Order:
+    try:
+        order, side = await supplier_orders.party_order(
+            ctx.session, ctx.user, int(str(raw).lstrip("#"))
+        )
+    except (orders.OrderNotFound, ValueError):
+        log_refusal(ctx, "order to ship", raw)
+        raise Invalid(not_found(raw)) from None
+    if side != "supplier":
+        log_refusal(ctx, "order to ship (not the supplier)", raw)
+        raise Invalid(not_found(raw))
+    if order.status != OrderStatus.AWAITING_SHIPMENT:
+        raise Invalid(
+            _("Order #{id} cannot be marked shipped now. Status: {status}.").format(
+                id=order.id, status=status_label(order.status)
+            )
+        )
+    return order
+
+
+async def start(ctx: Ctx) -> None:
+    order = await shippable(ctx, ctx.arg.strip())
+    ctx.data["order_id"] = order.id
+
+
+def _bad(reason: str) -> str:
+    texts = {
+        "future": _("That day has not come yet: give the day the goods left."),
+        "before_payment": _("That is before the order was paid: give the day the goods left."),
+        "carrier": _("Please give the carrier's name, up to 64 characters."),
+        "tracking": _("Please give the tracking number, up to 64 characters."),
+    }
+    return texts.get(reason, _("This answer cannot be used."))
+
+
+async def ask_date(ctx: Ctx) -> Prompt:
+    today = today_for(ctx)
+    return Prompt(
+        text=_(
+            "On which day did the goods leave? Type it like <code>{example}</code>, or choose."
+        ).format(example=today.isoformat()),
+        choices=[[Choice(_("Today, {date}").format(date=day(today)), today.isoformat())]],
+    )
+
+
+async def take_date(ctx: Ctx, answer: Answer) -> str:
+    if answer.pressed:
+        try:
+            shipped = date.fromisoformat(str(answer.choice))
+        except ValueError:
+            raise Invalid(_("Please choose with the buttons.")) from None
+    else:
+        try:
+            shipped = parse_deadline(answer.text or "", date.min)
+        except PolicyError as err:
+            raise Invalid(explain_spec_error(err)) from None
+    order = await shippable(ctx, ctx.data["order_id"])
+    try:
+        supplier_orders.check_shipment(order, today_for(ctx), shipped, "-", "-")
+    except supplier_orders.BadShipment as err:
+        raise Invalid(_bad(err.reason)) from None
+    return shipped.isoformat()
+
+
+async def ask_carrier(ctx: Ctx) -> Prompt:
+    return Prompt(
+        text=_("Which carrier has the goods? For example <code>Maersk</code> or <code>DHL</code>.")
+    )
+
+
+async def take_carrier(ctx: Ctx, answer: Answer) -> str:
+    carrier = " ".join((answer.text or "").split())
+    if not carrier or len(carrier) > supplier_orders.MAX_CARRIER:
+        raise Invalid(_bad("carrier"))
+    return carrier
+
+
+async def ask_tracking(ctx: Ctx) -> Prompt:
+    return Prompt(text=_("What is the tracking number (or bill of lading number)?"))
+
+
+async def take_tracking(ctx: Ctx, answer: Answer) -> str:
+    tracking = "".join((answer.text or "").split())
+    if not tracking or len(tracking) > supplier_orders.MAX_TRACKING:
+        raise Invalid(_bad("tracking"))
+    return tracking
+
+
+async def ask_review(ctx: Ctx) -> Prompt:
+    # Shown again after a refused answer even if the order moved on meanwhile: the
+    # status is checked when the answer comes, not here.
+    order, _side = await supplier_orders.party_order(
+        ctx.session, ctx.user, int(ctx.data["order_id"])
+    )
+    supplier = await orders.supplier_of(ctx.session, order)
+    mode = ShippingMode(order.shipping_mode or "sea")
+    return Prompt(
+        text="\n".join(
+            [
+                _("<b>{title}</b>: mark it shipped?").format(title=order_title(order, supplier)),
+                _("Shipped on: {date}").format(date=day(date.fromisoformat(ctx.data["date"]))),
+                _("Carrier: {carrier}").format(carrier=esc(ctx.data["carrier"])),
+                _("Tracking number: <code>{tracking}</code>").format(
+                    tracking=esc(ctx.data["tracking"])
+                ),
+                _("Shipping mode (from the contract): {mode}").format(mode=shipping_label(mode)),
+            ]
+        ),
+        choices=[[Choice(_("Yes, it has shipped"), "yes")]],
+        accepts_text=False,
+    )
+
+
+async def take_review(ctx: Ctx, answer: Answer) -> str:
+    await shippable(ctx, ctx.data["order_id"])
+    if not answer.pressed or answer.choice != "yes":
+        raise Invalid(_("Please choose with the buttons, or /back to change an answer."))
+    return "yes"
+
+
+async def finish(ctx: Ctx) -> list[Reply]:
+    order = await shippable(ctx, ctx.data["order_id"])
+    supplier = await orders.supplier_of(ctx.session, order)
+    try:
+        auto_at = await supplier_orders.mark_shipped(
+            ctx.session,
+            order,
+            "supplier",
+            ctx.user,
+            ctx.now,
+            ctx.app.rules,
+            ship_date=date.fromisoformat(ctx.data["date"]),
+            today=today_for(ctx),
+            carrier=ctx.data["carrier"],
+            tracking=ctx.data["tracking"],
+        )
+    except supplier_orders.BadShipment as err:
+        raise Invalid(_bad(err.reason)) from None
+    return [
+        Reply(
+            text="\n".join(
+                [
+                    _("<b>{title}</b> is marked shipped; the buyer has been told.").format(
+                        title=order_title(order, supplier)
+                    ),
+                    _(
+                        "If the buyer does not confirm receipt, the platform confirms it on "
+                        "{when}, as the programme's rules provide for this shipping mode."
+                    ).format(when=moment(auto_at)),
+                ]
+            )
+        )
+    ]
+
+
+FLOWS = [
+    Flow(
+        name="ship",
+        steps=(
+            Step("date", ask_date, take_date),
+            Step("carrier", ask_carrier, take_carrier),
+            Step("tracking", ask_tracking, take_tracking),
+            Step("review", ask_review, take_review, counted=False),
+        ),
+        start=start,
+        finish=finish,
+    )
+]

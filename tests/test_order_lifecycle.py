@@ -1,0 +1,238 @@
+"""Two-party orders in the terminal chat: the supplier sees the order, accepts the
+contract or asks for changes, ships with a tracking number; the buyer pays only an
+agreed contract and confirms receipt, or the platform does by the rules' clock. Every
+step is in the order's audit log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from bot.app import App
+from bot.clock import FrozenClock
+from bot.flows.replies import Incoming, Sender
+from bot.flows.tokens import shortcut_token
+from bot.handlers.terminal import terminal_user_id
+from bot.services import contracts, order_log
+from storage.models import ContractVersion, OrderStatus
+from tests.buyer_helpers import (
+    agreed_order,
+    as_buyer,
+    as_supplier,
+    bind_supplier,
+    confirmed_order,
+    files_in_tmp,  # noqa: F401  (fixture)
+    get_order,
+    pdf_text,
+    saved_files,
+    ship_order,
+)
+from tests.conftest import ChatDriver
+
+
+async def kinds(app: App, order_id: int) -> list[str]:
+    async with app.sessions() as session:
+        return [e.kind for e in await order_log.events_of(session, order_id)]
+
+
+async def versions(app: App, order_id: int) -> list[ContractVersion]:
+    async with app.sessions() as session:
+        rows = await session.scalars(
+            select(ContractVersion)
+            .where(ContractVersion.order_id == order_id)
+            .order_by(ContractVersion.version)
+        )
+        return list(rows.all())
+
+
+async def pay(chat: ChatDriver, order_id: int) -> str:
+    await chat.say(f"/pay {order_id}")
+    if "United States" in chat.buttons():
+        await chat.press("United States")
+    if "Visa" in chat.buttons():
+        await chat.press("Visa")
+    return await chat.press("Wire transfer")
+
+
+async def ship(chat: ChatDriver, order_id: int) -> str:
+    return await ship_order(chat, order_id)
+
+
+async def test_a_contract_needs_both_parties_before_payment(
+    chat: ChatDriver, app: App, tmp_path
+) -> None:
+    await bind_supplier(app)
+    await as_supplier(chat)
+    await chat.say("/help")
+    await as_buyer(chat)
+    order_id = await confirmed_order(chat)
+    refused = await chat.say(f"/pay {order_id}")
+    assert "the supplier has not accepted this version of the contract" in refused
+    assert (await get_order(app, order_id)).status == OrderStatus.CONFIRMED
+
+    # The supplier was told at once, and sees the order with the contract to accept.
+    assert "── message for sam ──" in chat.buffer.getvalue()
+    assert "New order for Hangzhou Silkway Textiles" in chat.buffer.getvalue()
+    await as_supplier(chat)
+    assert "to you as the supplier" in await chat.say("/orders")
+    shown = await chat.say(f"/orders {order_id}")
+    [first] = await versions(app, order_id)
+    assert "Contract version 1" in shown and first.sha256 in shown
+    assert "Waiting for your acceptance." in shown
+    assert "Choose how to pay" not in chat.buttons()
+
+    # They ask for changes, with a reason; the order is the buyer's draft again.
+    await chat.press("Ask for changes")
+    blank = await chat.say("   ")
+    assert "Please write what should change" in blank
+    sent = await chat.say("Packaging: 7-ply cartons please")
+    assert "Sent to the buyer" in sent
+    assert "── message for you ──" in sent
+    assert "the supplier asks for changes: “Packaging: 7-ply cartons please”" in sent
+    assert (await get_order(app, order_id)).status == OrderStatus.DRAFT
+
+    await as_buyer(chat)
+    told = await chat.say(f"/orders {order_id}")
+    assert "The supplier asked for changes on" in told
+    await chat.press("Continue the specification")
+    review = await chat.press("Continue")
+    assert "Confirm the specification" in chat.buttons(), review
+    again = await chat.press("Confirm the specification")
+    assert "is confirmed" in again
+    first, second = await versions(app, order_id)
+    assert second.version == 2 and second.supplier_accepted_at is None
+
+    # The old version's acceptance is gone with it; the new one is accepted.
+    await as_supplier(chat)
+    await chat.say(f"/orders {order_id}")
+    accepted = await chat.press("Accept the contract")
+    assert "You accepted version 2" in accepted
+    assert "the supplier accepted version 2 of the contract" in accepted
+    await as_buyer(chat)
+
+    # The PDF states the version, the acceptance date and the digest, for either party.
+    await chat.say(f"/orders {order_id}")
+    await chat.press("Contract PDF")
+    sheet = pdf_text(saved_files(tmp_path) / f"order-{order_id}-specification.pdf")
+    agreed = (await versions(app, order_id))[1]
+    assert agreed.sha256 in sheet.replace(" ", "")
+    assert "Accepted by both parties" in sheet and "Nov 25, 2026" in sheet
+    assert agreed.sha256 == contracts.digest(agreed.content)
+
+    assert "payment by Wire transfer (T/T) recorded" in await pay(chat, order_id)
+    assert await kinds(app, order_id) == [
+        "created",
+        "confirmed",
+        "changes_requested",
+        "confirmed",
+        "contract_accepted",
+        "paid",
+    ]
+
+
+async def test_shipment_then_receipt_by_the_clock_sets_the_claim_window(
+    chat: ChatDriver, app: App, clock: FrozenClock
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    shown = await chat.say(f"/orders {order_id}")
+    # The buyer never marks it shipped nor picks how receipt was confirmed.
+    labels = chat.buttons()
+    assert not any("shipping documents" in b or "auto-confirmed" in b for b in labels)
+    assert "Mark as shipped" not in labels and "I received the goods" not in labels
+
+    clock.advance(timedelta(days=3))
+    done = await ship(chat, order_id)
+    assert "is marked shipped; the buyer has been told" in done
+    assert "the platform confirms it on Jan 27, 2027" in done  # 60 days after, for sea
+    assert "has shipped." in done
+    pushed = await chat.say(f"/orders {order_id}")
+    assert "by Maersk (Sea freight), tracking number MSKU1234567" in pushed
+    assert "Status: Shipped: waiting for the buyer to confirm receipt" in pushed
+    assert "I received the goods" in chat.buttons()
+
+    # The buyer stays silent: the platform confirms receipt when the rules say.
+    order = await get_order(app, order_id)
+    assert order.ship_date is not None
+    clock.advance(timedelta(days=61))
+    pushed = await chat.say("/help")
+    assert "the platform confirmed it automatically" in pushed
+    assert "You have 60 days" in pushed
+    order = await get_order(app, order_id)
+    assert order.status == OrderStatus.COMPLETE
+    assert order.auto_confirmed_at is not None and order.receipt_confirmed_at is None
+    shown = await chat.say(f"/orders {order_id}")
+    assert "Receipt confirmed by the platform" in shown
+    assert "Open a dispute by Mar 28, 2027" in shown and "(58 days left)" in shown, shown
+    assert await kinds(app, order_id) == [
+        "created",
+        "confirmed",
+        "contract_accepted",
+        "paid",
+        "shipped",
+        "receipt_auto_confirmed",
+    ]
+
+
+async def test_the_buyer_confirms_receipt_and_the_supplier_hears_it(
+    chat: ChatDriver, app: App
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    await ship(chat, order_id)
+    await chat.say(f"/orders {order_id}")
+    done = await chat.press("I received the goods")
+    assert "You have 30 days" in done
+    assert "the buyer confirmed receipt of the goods" in done
+    assert "receipt_confirmed" in await kinds(app, order_id)
+
+
+async def test_another_party_cannot_act_on_the_order(chat: ChatDriver, app: App) -> None:
+    order_id = await agreed_order(chat, app)
+    # Mallory is neither party: the order looks missing, and nothing changes.
+    await chat.say("/as supplier mallory")
+    for line in (f"/orders {order_id}", f"/pay {order_id}"):
+        assert f"Order #{order_id} not found" in await chat.say(line)
+    # The buyer cannot accept for the supplier, nor ship; the supplier cannot pay.
+    await as_buyer(chat)
+    await chat.say(f"/orders {order_id}")
+    assert "Accept the contract" not in chat.buttons()
+    await as_supplier(chat)
+    assert f"Order #{order_id} not found" in await chat.say(f"/pay {order_id}")
+    before = await kinds(app, order_id)
+    assert before == ["created", "confirmed", "contract_accepted"]
+
+
+async def test_order_events_cannot_be_rewritten(chat: ChatDriver, app: App) -> None:
+    await confirmed_order(chat)
+    for statement in ("UPDATE order_events SET kind = 'forged'", "DELETE FROM order_events"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with app.sessions() as session, session.begin():
+                await session.execute(text(statement))
+
+
+async def test_a_forged_button_for_someone_elses_order_is_refused_and_logged(
+    chat: ChatDriver, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    order_id = await agreed_order(chat, app)
+    before = await kinds(app, order_id)
+    mallory = terminal_user_id("mallory")
+    # A shortcut correctly signed for Mallory herself, naming the buyer's order: the
+    # signature is fine, the order is not hers; the ship flow is refused the same way.
+    for command in ("orders", "pay"):
+        token = shortcut_token(app.secret, mallory, command, str(order_id))
+        with caplog.at_level(logging.INFO, logger="bot.security"):
+            outcome = await app.handle(Incoming(sender=Sender(mallory, "mallory"), callback=token))
+        said = " ".join(r.text for r in outcome.replies)
+        assert f"Order #{order_id} not found" in said
+    assert any("refused order" in r.getMessage() for r in caplog.records)
+    # A signature for someone else is refused before any flow runs.
+    sams = shortcut_token(app.secret, terminal_user_id("sam"), "orders", str(order_id))
+    outcome = await app.handle(Incoming(sender=Sender(mallory, "mallory"), callback=sams))
+    assert outcome.callback_notice == "This button has expired."
+    assert await kinds(app, order_id) == before
+    assert (await get_order(app, order_id)).status == OrderStatus.AGREED
