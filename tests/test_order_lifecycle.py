@@ -236,3 +236,43 @@ async def test_a_forged_button_for_someone_elses_order_is_refused_and_logged(
     assert outcome.callback_notice == "This button has expired."
     assert await kinds(app, order_id) == before
     assert (await get_order(app, order_id)).status == OrderStatus.AGREED
+
+
+async def test_a_paid_order_is_cancelled_only_with_the_other_partys_agreement(
+    chat: ChatDriver, app: App
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    assert "Cancel this order" not in chat.buttons()  # paid: not alone any more
+
+    # The supplier asks; the buyer keeps the order, and nothing changes.
+    await as_supplier(chat)
+    await chat.say(f"/orders {order_id}")
+    await chat.press("Ask to cancel the order")
+    asked = await chat.press("Yes, ask to cancel")
+    assert "the supplier asks to cancel this paid order before shipment" in asked
+    assert "Agree to cancel" not in chat.buttons()  # nobody agrees with themselves
+    assert "You asked to cancel this order" in asked
+    await as_buyer(chat)
+    shown = await chat.say(f"/orders {order_id}")
+    assert "The supplier asks to cancel this order before shipment." in shown
+    kept = await chat.press("Keep the order")
+    assert "the other party wants to keep the order; it goes ahead" in kept
+    assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_SHIPMENT
+
+    # The buyer asks; the supplier agrees: cancelled, and the overdue reminder with it.
+    await chat.press("Ask to cancel the order")
+    await chat.press("Yes, ask to cancel")
+    await as_supplier(chat)
+    await chat.say(f"/orders {order_id}")
+    done = await chat.press("Agree to cancel")
+    assert "is cancelled: the other party agreed" in done
+    assert (await get_order(app, order_id)).status == OrderStatus.CANCELLED
+    assert "Mark as shipped" not in chat.buttons()
+    assert (await kinds(app, order_id))[-5:] == [
+        "paid",
+        "cancel_requested",
+        "cancel_declined",
+        "cancel_requested",
+        "cancelled_by_agreement",
+    ]

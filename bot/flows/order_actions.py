@@ -20,7 +20,7 @@ from bot.flows.pay import not_found
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply
 from bot.i18n import _, moment, ngettext
-from bot.services import contracts, supplier_orders
+from bot.services import cancellation, contracts, supplier_orders
 from bot.services import orders as service
 from bot.services.supplier_orders import Side
 from policy import is_open
@@ -62,6 +62,20 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
             ],
             accepts_text=False,
         )
+    if asking == "ask_cancel":
+        return Prompt(
+            text=_(
+                "Ask to cancel {title}? It is paid and not shipped yet: it is cancelled only "
+                "if the other party agrees."
+            ).format(title=order_title(order, supplier)),
+            choices=[
+                [
+                    Choice(_("Yes, ask to cancel"), {"action": "ask_cancel_yes"}),
+                    Choice(_("No, keep it"), {"action": "back"}),
+                ]
+            ],
+            accepts_text=False,
+        )
     if asking == "reason":
         return Prompt(
             text=_(
@@ -97,6 +111,13 @@ async def actions(ctx: Ctx, order: Order, side: Side) -> list[tuple[str, str, di
     found: list[tuple[str, str, dict[str, Any]]] = []
     dispute = await dispute_of(ctx.session, order)
     settled = dispute is not None and dispute.status in SETTLED
+    if status in cancellation.ASKABLE and dispute is None:
+        asked_by = await cancellation.pending_request(ctx.session, order)
+        if asked_by is None:
+            found.append(("ask_cancel", _("Ask to cancel the order"), {}))
+        elif asked_by != side:
+            found.append(("agree_cancel", _("Agree to cancel"), {}))
+            found.append(("decline_cancel", _("Keep the order"), {}))
     if side == "supplier":
         version = await contracts.current(ctx.session, order.id)
         if status == OrderStatus.CONFIRMED and version is not None:
@@ -128,7 +149,7 @@ async def act(
 ) -> Any:
     session, user, now, rules = ctx.session, ctx.user, ctx.now, ctx.app.rules
     offered = {name for name, _label, _extra in await actions(ctx, order, side)}
-    if action not in offered | {"cancel_yes", "back"}:
+    if action not in offered | {"cancel_yes", "ask_cancel_yes", "back"}:
         # Not a button this user was shown for this order now: a stale page or a forgery.
         log_refusal(ctx, f"order action on #{order.id}", action)
         raise service.WrongStatus(order, ())
@@ -182,6 +203,21 @@ async def act(
             raise service.WrongStatus(order, ())
         await service.cancel(session, order, user, now)
         ctx.note(_("{title} is cancelled.").format(title=order_title(order, supplier)))
+    elif action == "ask_cancel":
+        ctx.data["asking"] = "ask_cancel"
+    elif action == "ask_cancel_yes":
+        if ctx.data.pop("asking", None) != "ask_cancel":
+            raise service.WrongStatus(order, ())
+        await cancellation.request(session, order, side, user, now)
+        ctx.note(_("Asked: the other party agrees to cancel or keeps the order. I will tell you."))
+    elif action in ("agree_cancel", "decline_cancel"):
+        agree = action == "agree_cancel"
+        await cancellation.answer(session, order, side, user, now, agree=agree)
+        ctx.note(
+            _("{title} is cancelled.").format(title=order_title(order, supplier))
+            if agree
+            else _("The order goes ahead; the other party has been told.")
+        )
     elif action == "back":
         ctx.data.pop("asking", None)
     return STAY

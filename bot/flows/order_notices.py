@@ -227,3 +227,41 @@ async def auto_receipt(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
             days,
         ).format(n=days, deadline=moment(deadline)),
     )
+
+
+async def _either(ctx: NoticeCtx, reminder: Reminder) -> tuple[Order, Supplier] | None:
+    return await _order(ctx, reminder, "buyer") or await _order(ctx, reminder, "supplier")
+
+
+@renders(reminders.CANCEL_REQUESTED)
+async def cancel_requested(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _either(ctx, reminder)
+    if found is None or found[0].status != OrderStatus.AWAITING_SHIPMENT:
+        return None
+    order, supplier = found
+    if reminder.payload.get("by") == "buyer":
+        text = _("<b>{title}</b>: the buyer asks to cancel this paid order before shipment.")
+    else:
+        text = _("<b>{title}</b>: the supplier asks to cancel this paid order before shipment.")
+    return _reply(
+        ctx,
+        order,
+        text.format(title=order_title(order, supplier)),
+        _("Open the order to agree or to keep it."),
+    )
+
+
+@renders(reminders.CANCEL_ANSWERED)
+async def cancel_answered(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _either(ctx, reminder)
+    if found is None:
+        return None
+    order, supplier = found
+    if reminder.payload.get("agreed"):
+        text = _(
+            "<b>{title}</b> is cancelled: the other party agreed. The payment is returned "
+            "from the programme's escrow account, not by the supplier."
+        )
+    else:
+        text = _("<b>{title}</b>: the other party wants to keep the order; it goes ahead.")
+    return _reply(ctx, order, text.format(title=order_title(order, supplier)))

@@ -17,7 +17,7 @@ from bot.flows.order_text import order_money, show
 from bot.flows.policy_text import method_name
 from bot.flows.replies import esc
 from bot.i18n import _, day, moment, money
-from bot.services import contracts, payments
+from bot.services import cancellation, contracts, payments
 from bot.services.supplier_orders import Side
 from policy import ShippingMode
 from storage.models import ContractVersion, Dispute, DisputeStatus, Order
@@ -112,6 +112,13 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
                 when=moment(order.auto_confirmed_at)
             )
         )
+    asked_by = await cancellation.pending_request(ctx.session, order)
+    if asked_by == side:
+        lines.append(_("You asked to cancel this order; waiting for the other party's answer."))
+    elif asked_by == "buyer":
+        lines.append(_("The buyer asks to cancel this order before shipment."))
+    elif asked_by == "supplier":
+        lines.append(_("The supplier asks to cancel this order before shipment."))
     lines += dispute_lines(await dispute_of(ctx.session, order))
     return lines
 

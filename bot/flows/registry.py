@@ -10,6 +10,7 @@ from bot.flows import (
     dispute_answer,
     dispute_decide,
     dispute_texts,
+    disputes_list,
     find,
     history,
     order,
@@ -31,7 +32,15 @@ from bot.flows.engine import Engine
 MODULES: list[ModuleType] = [common, profile, preferences]
 MODULES += [find, order, pay, orders, ship, supplier_registration, reminder_texts]  # orders
 MODULES += [order_notices]
-MODULES += [dispute, dispute_decide, dispute_answer, history, team, dispute_texts]  # disputes
+MODULES += [
+    dispute,
+    dispute_decide,
+    dispute_answer,
+    history,
+    disputes_list,
+    team,
+    dispute_texts,
+]  # disputes
 MODULES += [privacy]  # /delete_me last: the least used, the most final
 
 

@@ -32,6 +32,8 @@ ORDER_PAID = "order_paid"  # to the supplier: ship it
 ORDER_SHIPPED = "order_shipped"  # to the buyer, with carrier and tracking
 RECEIPT_CONFIRMED = "receipt_confirmed"  # to the supplier
 ORDER_CANCELLED = "order_cancelled"  # to the other party
+CANCEL_REQUESTED = "cancel_requested"  # a paid order: the other party asks to cancel
+CANCEL_ANSWERED = "cancel_answered"  # agreed (cancelled) or declined
 AUTO_RECEIPT = "auto_receipt"  # system: confirm receipt by the rules' clock, tell the buyer
 
 SUPPLIER_REMINDER_KINDS = (SUPPLIER_RESPONSE_DUE, ESCALATION_OPEN, AUTO_ESCALATION)
