@@ -74,21 +74,32 @@ class App:
             except Exception:
                 if claim is not None:
                     claim.recorded = False  # rolled back with the rest
+                # The traceback goes to the operator's log only; the user gets a sentence.
                 log.exception("update from %s failed; rolled back", sender.telegram_id)
-                with use_locale(sender.language_code or self.settings.default_locale):
-                    return Outcome(
-                        [
-                            Reply(
-                                text=_(
-                                    "Sorry, something went wrong on our side. Your earlier "
-                                    "answers are safe: please send that again, or /cancel."
-                                )
-                            )
-                        ],
-                        callback_notice=_("Please try again."),
-                    )
+                return await self._after_failure(incoming)
 
-    async def _handle_in_transaction(self, incoming: Incoming) -> Outcome:
+    async def _after_failure(self, incoming: Incoming) -> Outcome:
+        """A generic apology in the user's language, then the step they are still on.
+
+        The failed update was rolled back whole, so the conversation is where it was
+        before; asking its question again (in a fresh transaction) lets the user go on
+        at once instead of guessing what the bot expects."""
+        sender = incoming.sender
+        try:
+            step = await self._handle_in_transaction(incoming, resume=True)
+        except Exception:  # the step's own question fails too: the apology alone
+            log.exception("re-showing the step for %s failed", sender.telegram_id)
+            step = Outcome()
+        with use_locale(sender.language_code or self.settings.default_locale):
+            sorry = Reply(
+                text=_(
+                    "Sorry, something went wrong on our side. Your earlier "
+                    "answers are safe: please send that again, or /cancel."
+                )
+            )
+            return Outcome([sorry, *step.replies], callback_notice=_("Please try again."))
+
+    async def _handle_in_transaction(self, incoming: Incoming, *, resume: bool = False) -> Outcome:
         sender = incoming.sender
         held = held_lock()
         async with session_for(self.sessions) as session, session.begin():
@@ -101,7 +112,7 @@ class App:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": sender.telegram_id}
                 )
             now = self.clock.now()
-            claim = updates.pending()
+            claim = None if resume else updates.pending()
             if claim is not None:
                 # The update id commits with what the update changes, or not at all.
                 if not await updates.record(session, claim.update_id, now):
@@ -126,6 +137,8 @@ class App:
                     now=now,
                     is_team=self.is_team(user),
                 )
+                if resume:
+                    return Outcome(await self.engine.resume(ctx))
                 return await self.engine.handle(ctx, incoming)
 
     async def close(self) -> None:

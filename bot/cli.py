@@ -11,6 +11,8 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
+CHAT_LOG = "tradeguard-chat.log"  # in the working directory, next to the default database
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -45,9 +47,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The terminal chat shares its screen with the conversation: a traceback printed
+    # there reads as the bot's answer. Its log goes to a file instead (-v: the screen).
+    to_file = args.command == "chat" and not args.verbose
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        **({"filename": CHAT_LOG} if to_file else {}),
     )
     try:
         settings = load_settings()

@@ -26,6 +26,9 @@ SPEC_ERRORS = frozenset({
     "not_positive", "number_ambiguous", "number_format", "unit_ambiguous", "unit_unknown",
     "shipping_mode", "inspection_timing", "inspection_provider", "coverage_type",
     "deadline_ambiguous", "deadline_format", "deadline_invalid", "deadline_past",
+    "deadline_too_far",
+    "weight_range", "count_range", "mass_range", "volume_range", "size_range", "carton_range",
+    "weight_for_size",
     "vague",
 })  # fmt: skip
 ERRORS = MONEY_ERRORS | INPUT_ERRORS | SPEC_ERRORS

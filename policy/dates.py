@@ -13,6 +13,12 @@ from datetime import date, timedelta
 
 from policy.errors import SpecError
 
+# Production plus the slowest sea or rail transit takes months, not years; a deadline two
+# years out is a typo ("2099") or a test of the bot, and no supplier plans to it. It also
+# keeps every later date arithmetic (end of day in the buyer's zone, reminders) far from
+# ``date.max``, where "9999-12-31" used to overflow.
+MAX_DEADLINE_DAYS = 2 * 366
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -42,12 +48,15 @@ def example_deadline(today: date) -> str:
 
 
 def parse_deadline(text: str, today: date) -> date:
-    """A date strictly after ``today`` (the user's own today, in their time zone)."""
+    """A date strictly after ``today`` and at most ``MAX_DEADLINE_DAYS`` ahead."""
     cleaned = " ".join((text or "").strip().lower().split())
     example = example_deadline(today)
     parsed = _read(cleaned, text, example)
     if parsed <= today:
         raise SpecError("deadline_past", {"date": parsed, "today": today}, example)
+    latest = today + timedelta(days=MAX_DEADLINE_DAYS)
+    if parsed > latest:
+        raise SpecError("deadline_too_far", {"date": parsed, "latest": latest}, example)
     return parsed
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from policy.errors import SpecError
-from policy.numbers import parse_number
+from policy.numbers import parse_number, tidy
 
 EXAMPLE = "60% cotton, 40% polyester"
 GRADE_EXAMPLE = "steel rod, 0.60% carbon"
@@ -68,8 +68,23 @@ class Material:
         return self.text
 
 
+# Without separators ("60% cotton 40% polyester", "cotton 60% polyester 40%") a part holds
+# several shares: a new share starts where a number follows a word (leading form) or
+# after each percent sign (trailing form). Whitespace only, so "0,60%" stays whole.
+_BEFORE_NUMBER = re.compile(r"(?<=[^\W\d_])\s+(?=\d)")
+_AFTER_PERCENT = re.compile(r"(?<=%)\s+(?=[^\W\d_])")
+
+
+def _unjoined(part: str) -> list[str]:
+    if part.count("%") < 2:
+        return [part]
+    leading = part.lstrip()[:1].isdigit()
+    return [p for p in (_BEFORE_NUMBER if leading else _AFTER_PERCENT).split(part) if p.strip()]
+
+
 def parse_material(text: str) -> Material:
-    parts = [p for p in _SPLIT.split((text or "").strip().rstrip(".")) if p.strip()]
+    split = _SPLIT.split((text or "").strip().rstrip("."))
+    parts = [q for p in split if p.strip() for q in _unjoined(p)]
     if not parts:
         raise SpecError("material_empty", {}, EXAMPLE)
     if len(parts) == 1 and (grade := _grade_in_one(parts[0])):
@@ -94,7 +109,7 @@ def _composition(shares: list[Component]) -> Material:
             raise SpecError("material_duplicate", {"material": name}, EXAMPLE)
     total = sum((c.percent for c in shares), Decimal(0))
     if total != _HUNDRED:
-        raise SpecError("material_sum", {"total": total.normalize() if total else total}, EXAMPLE)
+        raise SpecError("material_sum", {"total": tidy(total)}, EXAMPLE)
     return Material(tuple(shares))
 
 

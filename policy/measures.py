@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Literal
 
+from policy.bounds import check_bounds
 from policy.errors import SpecError
 from policy.numbers import NUMBER_PATTERN, AmbiguousNumber, parse_number, tidy
 
@@ -146,7 +147,9 @@ def parse_weight(text: str) -> Measure:
         raise SpecError("unit_unknown", {"unit": token}, WEIGHT_EXAMPLE)
     if unit[1] != "mass":
         raise SpecError("weight_not_mass", {"unit": unit[0], "kind": unit[1]}, WEIGHT_EXAMPLE)
-    return measure(value, token)
+    weight = measure(value, token)
+    check_bounds("piece_weight", weight.base_value, text)
+    return weight
 
 
 # -- dimensions --------------------------------------------------------------------------
@@ -200,8 +203,10 @@ class Dimensions:
         return self.text
 
 
-def parse_dimensions(text: str) -> Dimensions:
-    """Sizes with units: "30 x 20 x 10 cm", "Ø 60 cm x 90 cm", "height 90 cm, diameter 60 cm"."""
+def parse_dimensions(text: str, what: Literal["size", "carton"] = "size") -> Dimensions:
+    """Sizes with units: "30 x 20 x 10 cm", "Ø 60 cm x 90 cm", "height 90 cm, diameter 60 cm".
+
+    ``what`` picks the plausible range: a product's sizes or a shipping carton's sides."""
     cleaned = (text or "").replace("×", " x ").replace("*", " x ").replace("⌀", "Ø").strip()
     pieces = [p for p in _DIM_SPLIT.split(cleaned) if p and p.strip()]
     if not pieces:
@@ -223,7 +228,10 @@ def parse_dimensions(text: str) -> Dimensions:
         if found is None or found[1] == "mass":
             code = "dimension_not_length" if found else "unit_unknown"
             raise SpecError(code, {"unit": token}, DIMENSIONS_EXAMPLE)
-        parts.append(Dimension(label, measure(value, token)))
+        part = Dimension(label, measure(value, token))
+        if part.measure.kind == "length":
+            check_bounds(what, part.measure.base_value, text)
+        parts.append(part)
     return Dimensions(tuple(parts))
 
 
@@ -301,6 +309,9 @@ def parse_quantity(text: str, liquid: bool = False) -> Quantity:
         raise SpecError("volume_not_liquid", {"unit": unit[0]}, MASS_EXAMPLE)
     m = measure(value, token)
     kind = QuantityKind.MASS if m.kind == "mass" else QuantityKind.VOLUME
+    check_bounds(
+        "mass_quantity" if kind == QuantityKind.MASS else "volume_quantity", m.base_value, text
+    )
     return Quantity(kind, value, m.unit, m.base_value, m.base_unit, item)
 
 
@@ -315,6 +326,7 @@ def _count(raw: str, sign: str | None, token: str | None, rest: str, text: str) 
         unit = _COUNT_UNITS[token.lower()]
         item = _item(rest[len(token) :])
     value = value.quantize(Decimal(1))
+    check_bounds("count", value, text)
     return Quantity(QuantityKind.COUNT, value, unit, value, unit, item)
 
 

@@ -52,6 +52,14 @@ class Engine:
         answer = Answer(text=incoming.text, attachment=incoming.attachment)
         return await self._answer(ctx, conversation, answer)
 
+    async def resume(self, ctx: Ctx) -> list[Reply]:
+        """The current step's question again (after a failed update was rolled back), or
+        nothing when the user is in no flow."""
+        conversation = await ctx.session.get(Conversation, ctx.user.id)
+        if conversation is None or conversation.flow not in self.flows:
+            return []
+        return await self._show(ctx, conversation)
+
     # -- commands ----------------------------------------------------------------
 
     def parse_command(self, text: str) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,7 @@ from policy import (
     parse_weight,
     require_precise,
 )
+from policy.bounds import check_weight_for_size
 from storage.models import Order, OrderStatus
 
 KEEP = "__keep__"  # the "Keep: <current answer>" button's value
@@ -334,7 +336,15 @@ async def ask_weight(ctx: Ctx) -> Prompt:
 
 
 async def take_weight(ctx: Ctx, answer: Answer) -> dict[str, Any]:
-    weight = _checked(parse_weight, _text(answer))
+    text = _text(answer)
+    weight = _checked(parse_weight, text)
+    sizes = [
+        Decimal(part["base_value"])
+        for part in (ctx.data.get("size") or {}).get("parts", [])
+        if part.get("base_unit") == "cm"
+    ]
+    # The size was asked first: a weight that box could not hold is a slip in one of them.
+    _checked(lambda t: check_weight_for_size(weight.base_value, sizes, t), text)
     return {
         "display": str(weight),
         "value": str(weight.value),
@@ -411,7 +421,7 @@ async def ask_carton(ctx: Ctx) -> Prompt:
 
 
 async def take_carton(ctx: Ctx, answer: Answer) -> dict[str, Any]:
-    return _dimensions(_checked(parse_dimensions, _text(answer)))
+    return _dimensions(_checked(lambda t: parse_dimensions(t, "carton"), _text(answer)))
 
 
 async def ask_board(ctx: Ctx) -> Prompt:

@@ -131,6 +131,35 @@ _ERRORS: dict[str, Callable[[], str]] = {
         "Volume is used for liquids only; give a number of pieces or a weight instead."
     ),
     "not_positive": lambda: _("The value must be greater than zero."),
+    # sanity bounds: a figure read correctly but beyond what the goods can be
+    "weight_range": lambda: _(
+        "“%(text)s” is not a plausible weight for one piece (from %(low)s %(low_unit)s to "
+        "%(high)s %(high_unit)s). Please check the figure and the unit."
+    ),
+    "count_range": lambda: _(
+        "“%(text)s” is not a plausible number of pieces for one order (from %(low)s to "
+        "%(high)s). Please check the figure."
+    ),
+    "mass_range": lambda: _(
+        "“%(text)s” is not a plausible quantity for one order (from %(low)s %(low_unit)s to "
+        "%(high)s %(high_unit)s). Please check the figure and the unit."
+    ),
+    "volume_range": lambda: _(
+        "“%(text)s” is not a plausible volume for one order (from %(low)s %(low_unit)s to "
+        "%(high)s %(high_unit)s). Please check the figure and the unit."
+    ),
+    "size_range": lambda: _(
+        "“%(text)s” is not a plausible size for the product (each from %(low)s %(low_unit)s "
+        "to %(high)s %(high_unit)s). Please check the figures and the unit."
+    ),
+    "carton_range": lambda: _(
+        "“%(text)s” is not a plausible carton size (each side from %(low)s %(low_unit)s to "
+        "%(high)s %(high_unit)s). Please check the figures and the unit."
+    ),
+    "weight_for_size": lambda: _(
+        "“%(text)s” is heavier than anything of the size you gave could be (at most "
+        "%(max)s %(unit)s). Please check the weight and the size."
+    ),
     "number_ambiguous": lambda: _(
         "“%(text)s” means a thousand times more in some countries than in others. "
         "Please write it without a thousands separator."
@@ -161,6 +190,10 @@ _ERRORS: dict[str, Callable[[], str]] = {
     "deadline_format": lambda: _("I could not read a date in “%(text)s”."),
     "deadline_invalid": lambda: _("“%(text)s” is not a date in the calendar."),
     "deadline_past": lambda: _("The deadline must be after today; %(date)s is not."),
+    "deadline_too_far": lambda: _(
+        "%(date)s is too far ahead for a delivery deadline; please give a date no later "
+        "than %(latest)s."
+    ),
     # vague words
     "vague": lambda: _(
         "“%(terms)s” cannot be measured, so the supplier cannot be held to it. Please "
