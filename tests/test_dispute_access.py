@@ -242,14 +242,14 @@ async def test_an_invitation_binds_nobody_while_the_supplier_has_no_account(
     order_id = await make_order(app, clock.now(), supplier=None, supplier_name="Quiet Mills")
     await chat.say("/as buyer alice")
     shown = await submit_late_claim(chat, order_id)
-    assert "none is registered yet" in shown and "claim code" in shown
+    assert "none is registered yet" in shown and "to link their account" in shown
     dispute = await only_dispute(app)
     command = f"/start inv_{dispute.invite_token}"
     before = await written(app)
     with caplog.at_level(logging.INFO, logger="bot.security"):
         await chat.say("/as supplier alice-second-phone")
         said = await chat.say(command)
-    assert "none is registered yet" in said and "/claim" in said
+    assert "none is registered yet" in said and "to link their account" in said
     assert any(
         "invite_unbound" in r.getMessage() and r.levelno == logging.WARNING
         for r in caplog.records

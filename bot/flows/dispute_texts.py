@@ -194,8 +194,8 @@ def refusal_text(refused: DisputeRefused) -> str:
         ),
         "invite_unbound": lambda: _(
             "This invitation works only for the Telegram account registered for {supplier}, "
-            "and none is registered yet. The supplier asks the dispute team for a claim code "
-            "and sends /claim CODE; then the invitation opens the claim."
+            "and none is registered yet. The supplier first asks the dispute team to link "
+            "their account; then the invitation opens the claim."
         ).format(supplier=esc(p["supplier"])),
         "already_answered": lambda: _(
             "This claim has already been answered. Status: {status}."
@@ -254,7 +254,7 @@ def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
         lines.append(
             _(
                 "It works only from the Telegram account registered for {supplier}, and none "
-                "is registered yet: they first ask the dispute team for a claim code."
+                "is registered yet: they first ask the dispute team to link their account."
             ).format(supplier=esc(supplier.name))
         )
     return lines

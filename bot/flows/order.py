@@ -61,6 +61,7 @@ OWN_COMPANY = lazy_gettext(
     "nobody can be both the buyer and the supplier of one order. Choose another supplier."
 )
 
+
 async def start(ctx: Ctx) -> None:
     """``new:<supplier>:<amount>:<currency>`` (a search result), ``draft:<id>`` or ``<id>``
     (continue a draft), or free text such as "scarf 20000 USD" (search inline)."""
