@@ -45,7 +45,7 @@ async def written(app: App) -> tuple[int, int, int]:
 async def test_strangers_can_neither_read_nor_answer_a_dispute(
     app: App, chat: ChatDriver, clock: FrozenClock
 ) -> None:
-    order_id = await make_order(app, clock.now())
+    order_id = await make_order(app, clock.now(), limit="20000")
     # Another buyer, and a supplier from another company with a claim of its own.
     await make_order(app, clock.now(), buyer="bob", supplier="olga", supplier_name="Olga Co")
     await chat.say("/as supplier sam")
@@ -265,7 +265,7 @@ async def test_an_invitation_binds_nobody_while_the_supplier_has_no_account(
 async def test_answering_ends_the_supplier_reminders_and_the_escalation_notice(
     app: App, chat: ChatDriver, clock: FrozenClock
 ) -> None:
-    order_id = await make_order(app, clock.now())
+    order_id = await make_order(app, clock.now(), limit="20000")
     await chat.say("/as supplier sam")
     await chat.say("/as buyer alice")
     await submit_late_claim(chat, order_id)

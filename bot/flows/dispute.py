@@ -443,7 +443,8 @@ def weakening(ctx: Ctx) -> list[str]:
 async def cap_of(ctx: Ctx) -> disputes.Cap:
     order = await order_of(ctx)
     supplier = await disputes.get_supplier(ctx.session, order.supplier_id)
-    return disputes.cap_for(order, supplier, ctx.app.rules)
+    paid = await disputes.amount_paid(ctx.session, order)
+    return disputes.cap_for(order, supplier, ctx.app.rules, paid)
 
 
 async def ask_amount(ctx: Ctx) -> Prompt:

@@ -36,6 +36,7 @@ from bot.flows.dispute_steps import (
     take_upload,
 )
 from bot.flows.dispute_texts import (
+    cap_reason,
     claim_file,
     ground_label,
     own_answer_label,
@@ -109,22 +110,35 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
 async def ask_answer(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
     requested = show(disputes.requested_money(dispute))
-    return Prompt(
-        text=_("How do you answer dispute #{id}? You have until {due}.").format(
-            id=dispute.id, due=moment(dispute.response_due_at)
-        ),
-        choices=[
-            [Choice(_("Accept the refund of {amount}").format(amount=requested), "accept")],
-            [Choice(_("Offer a partial refund"), "partial")],
-            [Choice(_("Reject the claim"), "reject")],
-        ],
-        accepts_text=False,
+    text = _("How do you answer dispute #{id}? You have until {due}.").format(
+        id=dispute.id, due=moment(dispute.response_due_at)
     )
+    accept = [Choice(_("Accept the refund of {amount}").format(amount=requested), "accept")]
+    if not disputes.may_accept_in_full(dispute):
+        # The programme pays no more than the cap, whoever agrees to more (ch1, ch8).
+        text += "\n" + _(
+            "The buyer asked for {requested}, more than the programme covers ({cap}: {why}). "
+            "You can offer up to {cap} as a partial refund, or reject the claim."
+        ).format(
+            requested=requested,
+            cap=show(disputes.cap_money(dispute)),
+            why=cap_reason(dispute.details.get("cap_basis", "order")),
+        )
+        accept = []
+    choices = [row for row in (accept, [Choice(_("Offer a partial refund"), "partial")]) if row]
+    choices.append([Choice(_("Reject the claim"), "reject")])
+    return Prompt(text=text, choices=choices, accepts_text=False)
 
 
 async def take_answer(ctx: Ctx, answer: Answer) -> str:
     if not answer.pressed or answer.choice not in disputes.ANSWERS:
         raise Invalid(_("Please press one of the buttons."))
+    if answer.choice == "accept":
+        dispute = await current_dispute(ctx)
+        try:
+            disputes.check_refund(dispute, disputes.requested_money(dispute))
+        except DisputeRefused as exc:
+            raise refused(exc) from None
     return str(answer.choice)
 
 
@@ -134,11 +148,17 @@ def answering(*answers: str) -> Any:
 
 async def ask_offer(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
-    return Prompt(
-        text=_("How much do you offer? Less than the {requested} requested.").format(
-            requested=show(disputes.requested_money(dispute))
+    requested = disputes.requested_money(dispute)
+    ceiling = disputes.refund_ceiling(dispute)
+    if ceiling < requested:
+        text = _("How much do you offer? At most {ceiling}, the most the programme covers.").format(
+            ceiling=show(ceiling)
         )
-    )
+    else:
+        text = _("How much do you offer? Less than the {requested} requested.").format(
+            requested=show(requested)
+        )
+    return Prompt(text=text)
 
 
 async def take_offer(ctx: Ctx, answer: Answer) -> dict[str, str]:
@@ -147,6 +167,10 @@ async def take_offer(ctx: Ctx, answer: Answer) -> dict[str, str]:
     requested = disputes.requested_money(dispute)
     if not offer.is_positive() or offer >= requested:
         raise refused(DisputeRefused("offer_range", requested=requested))
+    try:
+        disputes.check_refund(dispute, offer)
+    except DisputeRefused as exc:
+        raise refused(exc) from None
     return money_data(offer)
 
 

@@ -124,6 +124,7 @@ def cap_reason(basis: str) -> str:
         "limit_other_currency": _(
             "the assurance limit is in another currency: the dispute team checks it"
         ),
+        "paid": _("that is what the buyer paid"),
     }
     return reasons.get(basis, reasons["order"])
 

@@ -80,7 +80,7 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
 
 async def ask_amount(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
-    ceiling = disputes.decision_ceiling(dispute)
+    ceiling = disputes.refund_ceiling(dispute)
     zero = Money.zero(dispute.currency)
     return Prompt(
         text=_(
@@ -110,7 +110,7 @@ async def take_amount(ctx: Ctx, answer: Answer) -> dict[str, str]:
         # Nothing is a decision too: zero is allowed here.
         value = parse_money(answer.text or "", dispute.currency, positive=False)
     try:
-        disputes.check_decision(dispute, value)
+        disputes.check_refund(dispute, value)
     except DisputeRefused as exc:
         raise refused(exc) from None
     return money_data(value)

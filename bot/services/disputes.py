@@ -51,6 +51,7 @@ from storage.models import (
     Evidence,
     Order,
     OrderStatus,
+    Payment,
     Reminder,
     Supplier,
     User,
@@ -157,7 +158,7 @@ class Opened:
 @dataclass(frozen=True)
 class Cap:
     amount: Money
-    basis: Literal["limit", "advance", "order", "limit_other_currency"]
+    basis: Literal["limit", "advance", "order", "limit_other_currency", "paid"]
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -333,8 +334,30 @@ def claimable(order: Order, rules: Rules, now: datetime) -> Claimable:
     raise DisputeRefused("not_paid", status=order.status.value)
 
 
-def cap_for(order: Order, supplier: Supplier, rules: Rules) -> Cap:
-    """The most the programme can refund on this order (ch1, ch8), and what sets it."""
+def cap_for(order: Order, supplier: Supplier, rules: Rules, paid: Money | None = None) -> Cap:
+    """The most the programme can refund on this order (ch1, ch8), and what sets it:
+    the covered amount, and never more than the buyer actually paid (``paid``)."""
+    cap = _covered_cap(order, supplier, rules)
+    if paid is not None and paid.currency == cap.amount.currency and paid < cap.amount:
+        return Cap(paid, "paid")
+    return cap
+
+
+async def amount_paid(session: AsyncSession, order: Order) -> Money | None:
+    """What the buyer paid for the order in its currency (the payment rows), or None when
+    no payment was recorded through the bot (then the order's amount stands)."""
+    rows = await session.scalars(
+        select(Payment.amount).where(
+            Payment.order_id == order.id, Payment.currency == order.currency
+        )
+    )
+    amounts = list(rows.all())
+    if not amounts:
+        return None
+    return Money(sum((Decimal(a) for a in amounts), Decimal(0)), order.currency)
+
+
+def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
     advance = (
         Money(Decimal(order.advance_amount), order.currency)
         if order.advance_amount is not None
@@ -390,7 +413,7 @@ async def open_dispute(
         raise DisputeRefused("requested_range", order=order_money(order))
 
     supplier = await get_supplier(session, order.supplier_id)
-    cap = cap_for(order, supplier, rules)
+    cap = cap_for(order, supplier, rules, await amount_paid(session, order))
     due = supplier_response_due(rules, now)
     dispute = Dispute(
         order_id=order.id,
@@ -543,11 +566,13 @@ async def respond(
     requested = requested_money(dispute)
     if answer == "accept":
         offer = requested
+        check_refund(dispute, offer)
     elif answer == "partial":
         if offer is None or offer.currency != dispute.currency:
             raise DisputeRefused("wrong_currency", currency=dispute.currency)
         if not offer.is_positive() or offer >= requested:
             raise DisputeRefused("offer_range", requested=requested)
+        check_refund(dispute, offer)
     elif answer == "reject":
         offer = None
     else:
@@ -603,6 +628,9 @@ async def accept_answer(
     if dispute.status != DisputeStatus.SUPPLIER_RESPONDED:
         raise DisputeRefused("nothing_to_accept", status=dispute.status.value)
     amount = dispute.supplier_offer if dispute.supplier_offer is not None else Decimal(0)
+    # Checked when the supplier answered, and again here: an offer stored before the cap
+    # applied to every path (or written by anything but ``respond``) pays no more.
+    check_refund(dispute, Money(Decimal(amount), dispute.currency))
     dispute.status = DisputeStatus.RESOLVED
     dispute.resolved_amount = amount
     dispute.closed_at = now
@@ -754,7 +782,7 @@ async def decide(
     dispute, _party = await view(session, user, dispute_id, is_team=is_team, allowed=("team",))
     if dispute.status != DisputeStatus.ESCALATED:
         raise DisputeRefused("not_escalated", status=dispute.status.value)
-    check_decision(dispute, amount)
+    check_refund(dispute, amount)
     if not reason.strip():
         raise DisputeRefused("reason_required")
     dispute.status = DisputeStatus.DECIDED
@@ -787,7 +815,12 @@ async def decide(
     return dispute
 
 
-def check_decision(dispute: Dispute, amount: Money) -> None:
+def check_refund(dispute: Dispute, amount: Money) -> None:
+    """THE cap: every refund amount on a dispute, whoever proposes or accepts it (the
+    supplier accepting or offering, the buyer accepting, the team deciding), passes here.
+
+    No refund exceeds min(what the buyer asked, the covered amount, what was paid); the
+    last two were fixed into ``cap_amount`` when the claim was submitted."""
     if amount.currency != dispute.currency:
         raise DisputeRefused("wrong_currency", currency=dispute.currency)
     if amount.amount < 0:
@@ -800,8 +833,15 @@ def check_decision(dispute: Dispute, amount: Money) -> None:
         raise DisputeRefused("over_requested", requested=requested)
 
 
-def decision_ceiling(dispute: Dispute) -> Money:
+def refund_ceiling(dispute: Dispute) -> Money:
+    """The most any refund on this dispute can be (see ``check_refund``)."""
     return min(cap_money(dispute), requested_money(dispute))
+
+
+def may_accept_in_full(dispute: Dispute) -> bool:
+    """Whether the supplier may accept the whole request: not when it exceeds the cap
+    (then they can offer up to the cap instead)."""
+    return requested_money(dispute) <= cap_money(dispute)
 
 
 # -- helpers -------------------------------------------------------------------------------
