@@ -62,7 +62,9 @@ async def test_a_forwarded_invitation_opens_the_claim_only_for_the_bound_supplie
         await alice.say("/start")
         await alice_two.say("/start")
         # The directory binds Sam's account to the company; Sam has never written to us.
-        order_id = await make_order(app, clock.now(), supplier="sam", supplier_chats=False)
+        order_id = await make_order(
+            app, clock.now(), supplier="sam", supplier_chats=False, limit="30000"
+        )
         async with app.sessions() as session, session.begin():
             buyer = await session.scalar(select(User).where(User.telegram_id == alice.id))
             assert buyer is not None
