@@ -19,7 +19,7 @@ from bot.handlers.terminal import terminal_user_id
 from bot.services import disputes
 from bot.services.disputes import Claim, Team
 from policy import Ground, Money
-from storage.models import Dispute, DisputeEvent, Evidence, Reminder, Supplier, User
+from storage.models import Dispute, DisputeEvent, DisputeStatus, Evidence, Reminder, Supplier, User
 from tests.conftest import ChatDriver
 from tests.dispute_helpers import (
     count,
@@ -126,8 +126,7 @@ async def test_a_double_pressed_submit_creates_one_dispute(
     await chat.say(f"/dispute {order_id}")
     await chat.press("I have")
     await chat.press("Late delivery")
-    await chat.press("Use")
-    shown = await chat.press("when receipt was confirmed")
+    shown = await chat.press("The record is right")
     while "How much refund" not in shown:
         shown = await chat.press("I don't have it")
     await chat.press("The whole order")
@@ -216,7 +215,7 @@ async def test_a_supplier_without_a_chat_is_invited_by_a_link(
     await chat.say("/as supplier quinn")
     shown = await chat.say(command)
     assert "A buyer has opened dispute #1 against your company" in shown
-    assert "Agreed delivery date" in shown and "How do you answer dispute #1" in shown
+    assert "Contracted delivery date" in shown and "How do you answer dispute #1" in shown
     assert ("supplier", "supplier_reached") in await event_kinds(app, dispute.id)
     assert "supplier_response_due" in await pending_reminders(app, dispute.id)
     await chat.say("/cancel")
@@ -230,8 +229,23 @@ async def test_a_supplier_without_a_chat_is_invited_by_a_link(
     shown = await chat.press("Send the answer")
     assert "message for alice" in shown and "rejects the claim" in shown
     await chat.say("/as buyer alice")
-    await chat.press("Accept or escalate")
-    assert chat.buttons() == ["Escalate to the dispute team", "Withdraw my claim"]
+    shown = await chat.press("Accept or escalate")
+    # The whole answer before the buttons; ending it on top, escalating below.
+    assert "Their explanation: “Shipped on 1 Nov 2026 by sea" in shown
+    assert "They sent no files." in shown
+    assert chat.buttons() == [
+        "Withdraw my claim (no refund)",
+        "Escalate to the dispute team (final)",
+    ]
+    # Withdrawing asks first; "No" goes back with nothing changed.
+    shown = await chat.press("Withdraw my claim")
+    assert "ends with no refund" in shown
+    await chat.press("No, go back")
+    assert (await only_dispute(app)).status == DisputeStatus.SUPPLIER_RESPONDED
+    await chat.press("Withdraw my claim")
+    shown = await chat.press("Yes, withdraw my claim")
+    assert "You withdrew your claim" in shown
+    assert (await only_dispute(app)).resolved_amount == 0
 
 
 async def test_an_invitation_binds_nobody_while_the_supplier_has_no_account(

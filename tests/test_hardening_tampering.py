@@ -395,6 +395,7 @@ async def test_a_buyer_posing_as_the_dispute_team_is_refused(
     await chat.chat.dispatcher.dispatch_due()  # the "you may escalate" notice, first
     await chat.say(f"/resolve {dispute.id}")
     await chat.press("Escalate")
+    await chat.press("Yes, escalate")
     await chat.press("Skip")
     assert (await only_status(app, dispute.id)) == DisputeStatus.ESCALATED
     team_member = Person(app, "tess")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -28,7 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, reminders
 from bot.services.authz import Forbidden, Party, dispute_for
+from bot.services.delivery_record import delivery_record
 from policy import (
+    MIN_DECISION_REASON,
+    MIN_RECORD_NOTE,
     ClaimWindow,
     CoverageType,
     CurrencyMismatch,
@@ -41,6 +44,7 @@ from policy import (
     claim_window,
     escalation_opens_at,
     is_open,
+    long_enough,
     may_escalate,
     supplier_response_due,
 )
@@ -86,6 +90,7 @@ ENDED = (DisputeStatus.RESOLVED, DisputeStatus.DECIDED, DisputeStatus.CLOSED)
 BEFORE_RECEIPT = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED)
 INVITE_PREFIX = "inv"
 COUNTER = "counter"  # the evidence item of the supplier's own files
+MAX_NOTE = 1000
 
 
 class DisputeRefused(ValueError):
@@ -130,7 +135,7 @@ class EvidenceFile:
 class Claim:
     order_id: int
     ground: Ground
-    # late delivery: {"contracted": iso date, "actual": iso date | None}
+    # late delivery: {"record_note": text} at most; the dates come from the order's record
     # not as specified: {"items": {item: {"agreed": display, "received": text}}}
     details: dict[str, Any]
     requested: Money
@@ -241,6 +246,16 @@ async def evidence_of(session: AsyncSession, dispute: Dispute) -> list[Evidence]
     return list(rows.all())
 
 
+async def answer_explanation(session: AsyncSession, dispute: Dispute) -> str:
+    """The supplier's explanation of their answer, as recorded with it."""
+    event = await session.scalar(
+        select(DisputeEvent)
+        .where(DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == ANSWERED)
+        .order_by(DisputeEvent.id.desc())
+    )
+    return str((event.payload or {}).get("explanation") or "") if event is not None else ""
+
+
 async def dispute_of_order(session: AsyncSession, order_id: int) -> Dispute | None:
     return await session.scalar(
         select(Dispute).where(Dispute.order_id == order_id).order_by(Dispute.id.desc())
@@ -334,6 +349,24 @@ def claimable(order: Order, rules: Rules, now: datetime) -> Claimable:
     raise DisputeRefused("not_paid", status=order.status.value)
 
 
+def claim_details(order: Order, claim: Claim, now: datetime) -> dict[str, Any]:
+    """The facts the claim stands on. For a late delivery they come from the order's
+    record (contract, shipment, receipt), never from the claim: dates a buyer sends are
+    ignored. A buyer who says the record is wrong adds a note, kept as a disputed fact
+    for the supplier and the team to read; without one, a delivery the record shows on
+    time cannot be claimed as late."""
+    if claim.ground != Ground.LATE_DELIVERY:
+        return dict(claim.details)
+    note = " ".join(str(claim.details.get("record_note") or "").split())[:MAX_NOTE]
+    facts = delivery_record(order).as_details(now.astimezone(UTC).date())
+    if note and not long_enough(note, MIN_RECORD_NOTE):
+        raise DisputeRefused("note_too_short", minimum=MIN_RECORD_NOTE)
+    if facts["days_late"] <= 0 and not note:
+        raise DisputeRefused("not_late_by_record", contracted=facts["contracted"])
+    kept = {k: v for k, v in claim.details.items() if k == "description"}
+    return {**kept, **facts, **({"record_note": note} if note else {})}
+
+
 def cap_for(order: Order, supplier: Supplier, rules: Rules, paid: Money | None = None) -> Cap:
     """The most the programme can refund on this order (ch1, ch8), and what sets it:
     the covered amount, and never more than the buyer actually paid (``paid``)."""
@@ -412,6 +445,7 @@ async def open_dispute(
     if not requested.is_positive() or requested > order_money(order):
         raise DisputeRefused("requested_range", order=order_money(order))
 
+    details = claim_details(order, claim, now)
     supplier = await get_supplier(session, order.supplier_id)
     cap = cap_for(order, supplier, rules, await amount_paid(session, order))
     due = supplier_response_due(rules, now)
@@ -422,7 +456,7 @@ async def open_dispute(
         status=DisputeStatus.SUBMITTED,
         ground=claim.ground.value,
         details={
-            **claim.details,
+            **details,
             "checklist": dict(claim.checklist),
             "cap_basis": cap.basis,
             "coverage_type": order.coverage_type,
@@ -447,7 +481,7 @@ async def open_dispute(
         SUBMITTED,
         now,
         ground=claim.ground.value,
-        details=claim.details,
+        details=details,
         requested=str(requested.amount),
         cap=str(cap.amount.amount),
         cap_basis=cap.basis,
@@ -785,6 +819,8 @@ async def decide(
     check_refund(dispute, amount)
     if not reason.strip():
         raise DisputeRefused("reason_required")
+    if not long_enough(reason, MIN_DECISION_REASON):
+        raise DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON)
     dispute.status = DisputeStatus.DECIDED
     dispute.decided_amount = amount.amount
     await _event(
