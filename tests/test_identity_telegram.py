@@ -77,8 +77,7 @@ async def test_a_forwarded_invitation_opens_the_claim_only_for_the_bound_supplie
         await emu.wait_for_message(alice.id, with_buttons_or(emu, ""))
         await press(emu, alice, "I have")
         await press(emu, alice, "Late delivery")
-        await press(emu, alice, "Use")
-        shown = await press(emu, alice, "when receipt was confirmed")
+        shown = await press(emu, alice, "The record is right")
         while "How much refund" not in texts(shown):
             shown = await press(emu, alice, "I don't have it")
         await press(emu, alice, "The whole order")
