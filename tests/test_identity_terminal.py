@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.app import App
 from bot.handlers.terminal import terminal_user_id
 from bot.services.directory import DEMO_DIRECTORY, read_csv
-from tests.buyer_helpers import answer_all
+from tests.buyer_helpers import answer_all, files_in_tmp  # noqa: F401  (autouse: PDFs to tmp)
 from tests.conftest import ChatDriver
 
 README = Path(__file__).resolve().parent.parent / "README.md"
