@@ -11,13 +11,22 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
-from telegram_helpers import RUNTIMES, Person, bot_settings, running, texts
+from telegram_helpers import RUNTIMES, TEAM_MEMBER, Person, bot_settings, running, texts
 
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from emulator import BotAPIEmulator
-from storage.models import Dispute, DisputeEvent, DisputeStatus, Order, Reminder, Supplier, User
+from storage.models import (
+    Dispute,
+    DisputeEvent,
+    DisputeStatus,
+    Order,
+    Reminder,
+    Supplier,
+    SupplierEvent,
+    User,
+)
 from tests.dispute_helpers import make_order
 
 pytestmark = pytest.mark.timeout(90)
@@ -119,4 +128,35 @@ async def test_a_forwarded_invitation_opens_the_claim_only_for_the_bound_supplie
                 )
             ).all()
         assert "supplier_reached" in kinds and "supplier_answered" in kinds
+        assert not emu.errors, list(emu.errors)
+
+
+async def test_a_claim_code_binds_the_account_that_sends_it_once(
+    app: App, emu: BotAPIEmulator, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(app, "polling"):
+        team, quinn = Person(emu, TEAM_MEMBER, "Tess"), Person(emu, 6101, "Quinn")
+        mallory = Person(emu, 6102, "Mallory")
+        await make_order(app, clock.now(), supplier=None, supplier_name="Quiet Mills")
+        async with app.sessions() as session:
+            company = await session.scalar(select(Supplier).where(Supplier.name == "Quiet Mills"))
+        assert company is not None
+        issued = texts(await team.say(f"/claimcode {company.id}"))
+        found = re.search(r"Claim code for Quiet Mills \(#\d+\): ([A-Z2-9-]{14})", issued)
+        assert found is not None, issued
+        code = found.group(1)
+
+        assert "now speaks for Quiet Mills" in texts(await quinn.say(f"/claim {code}"))
+        with caplog.at_level(logging.INFO, logger="bot.security"):
+            assert "already been used" in texts(await mallory.say(f"/claim {code}"))
+        assert any("claim code (used)" in r.getMessage() for r in caplog.records)
+        async with app.sessions() as session:
+            bound = await session.get(Supplier, company.id)
+            assert bound is not None and bound.telegram_id == quinn.id
+            kinds = (
+                await session.scalars(
+                    select(SupplierEvent.kind).where(SupplierEvent.supplier_id == company.id)
+                )
+            ).all()
+        assert list(kinds) == ["claim_code_issued", "claim_code_redeemed", "bound"]
         assert not emu.errors, list(emu.errors)
