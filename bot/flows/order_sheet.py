@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.flows.order_items import ITEM_STEPS, item_label, shipping_label
+from bot.flows.order_items import ITEM_STEPS, item_display, item_label, shipping_label
 from bot.flows.order_text import (
     money_from,
     order_money,
@@ -64,7 +64,19 @@ def build(
         footer=_("Order #{id} · specification and contract draft").format(id=order.id),
         keywords=("tradeguard", f"order-{order.id}"),
     )
-    return Document(file_name(order), spec_sheet.render(sheet), "application/pdf")
+    content, complete = spec_sheet.render_checked(sheet)
+    return Document(file_name(order), content, "application/pdf", incomplete=not complete)
+
+
+def caption(order: Order, document: Document) -> str:
+    """The message the draft comes with, saying so when the server lacked a font for it."""
+    text = _("Specification and contract draft for order #{id}.").format(id=order.id)
+    if document.incomplete:
+        text += "\n" + _(
+            "Some characters could not be printed in this PDF: the server has no font for "
+            "them. The bot's operator must install the fonts the README lists."
+        )
+    return text
 
 
 def _version(version: ContractVersion | None) -> list[spec_sheet.Section]:
@@ -111,7 +123,7 @@ def _price(order: Order, supplier: Supplier, rules: Rules) -> spec_sheet.Section
     coverage_item: dict[str, Any] = (order.spec or {}).get("coverage", {})
     rows = [(_("Order amount"), show(amount))]
     if coverage_item:
-        rows.append((_("Coverage"), str(coverage_item["display"])))
+        rows.append((_("Coverage"), item_display("coverage", coverage_item)))
     if limit.currency == amount.currency and coverage_item:
         kind = CoverageType(coverage_item["type"])
         advance = None
@@ -140,7 +152,7 @@ def _items(heading: str, order: Order, items: tuple[str, ...]) -> spec_sheet.Sec
     for item in items:
         assert item in ITEM_STEPS
         value = spec.get(item)
-        rows.append((item_label(item), str(value["display"]) if value else _("not answered")))
+        rows.append((item_label(item), item_display(item, value) if value else _("not answered")))
     return spec_sheet.Section(heading, rows=rows)
 
 
