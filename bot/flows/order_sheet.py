@@ -15,6 +15,7 @@ from bot.flows.order_items import ITEM_STEPS, item_display, item_label, shipping
 from bot.flows.order_text import (
     money_from,
     order_money,
+    rate_note,
     show,
     supplier_money,
     verification_label,
@@ -24,6 +25,7 @@ from bot.flows.replies import Document
 from bot.i18n import _, day, ngettext, percent
 from bot.services import contracts, spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
+from policy.rates import default_rates
 from storage.models import ContractVersion, Order, Supplier, User
 
 PRODUCT_ITEMS = ("design", "colour", "material", "size", "weight", "quantity", "packaging")
@@ -124,14 +126,17 @@ def _price(order: Order, supplier: Supplier, rules: Rules) -> spec_sheet.Section
     rows = [(_("Order amount"), show(amount))]
     if coverage_item:
         rows.append((_("Coverage"), item_display("coverage", coverage_item)))
-    if limit.currency == amount.currency and coverage_item:
+    converted = default_rates().convert(limit, amount.currency)
+    if converted is not None and converted.currency != limit.currency:
+        rows.append((_("Supplier's limit in the order's currency"), rate_note(limit, converted)))
+    if converted is not None and coverage_item:
         kind = CoverageType(coverage_item["type"])
         advance = None
         if kind == CoverageType.PRE_DELIVERY and coverage_item.get("advance"):
             advance = money_from(coverage_item["advance"])
             rows.append((_("Advance paid before delivery"), show(advance)))
         cover = assess_coverage(
-            amount, limit, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
+            amount, converted, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
         )
         rows.append(
             (
