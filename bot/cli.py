@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,12 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (no token needed)")
     chat.add_argument("--lang", help="your language, e.g. en, zh-hans, pt-br")
+    chat.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help=f"where the chat's log goes (default: {chat_log_default()})",
+    )
 
     run = commands.add_parser("run", help="run the Telegram bot")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
@@ -51,14 +58,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def chat_log_default() -> Path:
+    return Path(tempfile.gettempdir()) / "tradeguard-chat.log"
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if args.command == "chat":
+        # The chat owns the terminal: a traceback or a security line printed between
+        # the bot's messages would read as part of the conversation. It goes to a file.
+        path = args.log or chat_log_default()
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO,
+            format=log_format,
+            handlers=[logging.FileHandler(path, encoding="utf-8")],
+        )
+        return
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format=log_format)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "rates":  # a file operation: needs no settings nor database
         return _rates(args)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        _configure_logging(args)
+    except OSError as exc:
+        print(f"tradeguard: cannot write the log {args.log}: {exc.strerror}", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
         return asyncio.run(_dispatch(args, settings))
@@ -84,7 +111,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         app = await build_app(settings)
         try:
-            await run_terminal(app, lang=args.lang)
+            await run_terminal(app, lang=args.lang, log_path=args.log or chat_log_default())
         finally:
             await app.close()
         return 0

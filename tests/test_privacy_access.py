@@ -37,8 +37,7 @@ async def claim_with_a_file(chat: ChatDriver, order_id: int, upload: Path) -> st
     await chat.say(f"/dispute {order_id}")
     await chat.press("I have")
     await chat.say(CLAIM_WORDS)
-    await chat.press("Use")
-    shown = await chat.press("when receipt was confirmed")
+    shown = await chat.press("The record is right")
     assert "purchase order" in shown
     assert "Received: po-zebra.pdf" in await chat.say(f"/file {upload}")
     shown = await chat.press("Next")
@@ -71,6 +70,7 @@ async def escalated_dispute(app: App, chat: ChatDriver, clock: FrozenClock, tmp_
     await chat.say("/as buyer alice")
     await chat.say(f"/resolve {dispute.id}")
     await chat.press("Escalate to the dispute team")
+    await chat.press("Yes, escalate")
     await chat.say(NOTE)
     return dispute.id
 

@@ -3,7 +3,7 @@
 They see the whole claim with every file, then accept the refund, offer part of it, or
 reject it with a precise explanation and counter-evidence. A supplier who has never
 written to the bot is reached by the invitation the buyer forwards (``/start inv_...``),
-which links their Telegram account to the supplier entry and opens the claim.
+which opens the claim only for the Telegram account bound to the supplier entry.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bot.flows.dispute_steps import (
     take_upload,
 )
 from bot.flows.dispute_texts import (
+    cap_reason,
     claim_file,
     ground_label,
     own_answer_label,
@@ -109,22 +110,35 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
 async def ask_answer(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
     requested = show(disputes.requested_money(dispute))
-    return Prompt(
-        text=_("How do you answer dispute #{id}? You have until {due}.").format(
-            id=dispute.id, due=moment(dispute.response_due_at)
-        ),
-        choices=[
-            [Choice(_("Accept the refund of {amount}").format(amount=requested), "accept")],
-            [Choice(_("Offer a partial refund"), "partial")],
-            [Choice(_("Reject the claim"), "reject")],
-        ],
-        accepts_text=False,
+    text = _("How do you answer dispute #{id}? You have until {due}.").format(
+        id=dispute.id, due=moment(dispute.response_due_at)
     )
+    accept = [Choice(_("Accept the refund of {amount}").format(amount=requested), "accept")]
+    if not disputes.may_accept_in_full(dispute):
+        # The programme pays no more than the cap, whoever agrees to more (ch1, ch8).
+        text += "\n" + _(
+            "The buyer asked for {requested}, more than the programme covers ({cap}: {why}). "
+            "You can offer up to {cap} as a partial refund, or reject the claim."
+        ).format(
+            requested=requested,
+            cap=show(disputes.cap_money(dispute)),
+            why=cap_reason(dispute.details.get("cap_basis", "order")),
+        )
+        accept = []
+    choices = [row for row in (accept, [Choice(_("Offer a partial refund"), "partial")]) if row]
+    choices.append([Choice(_("Reject the claim"), "reject")])
+    return Prompt(text=text, choices=choices, accepts_text=False)
 
 
 async def take_answer(ctx: Ctx, answer: Answer) -> str:
     if not answer.pressed or answer.choice not in disputes.ANSWERS:
         raise Invalid(_("Please press one of the buttons."))
+    if answer.choice == "accept":
+        dispute = await current_dispute(ctx)
+        try:
+            disputes.check_refund(dispute, disputes.requested_money(dispute))
+        except DisputeRefused as exc:
+            raise refused(exc) from None
     return str(answer.choice)
 
 
@@ -134,11 +148,17 @@ def answering(*answers: str) -> Any:
 
 async def ask_offer(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
-    return Prompt(
-        text=_("How much do you offer? Less than the {requested} requested.").format(
-            requested=show(disputes.requested_money(dispute))
+    requested = disputes.requested_money(dispute)
+    ceiling = disputes.refund_ceiling(dispute)
+    if ceiling < requested:
+        text = _("How much do you offer? At most {ceiling}, the most the programme covers.").format(
+            ceiling=show(ceiling)
         )
-    )
+    else:
+        text = _("How much do you offer? Less than the {requested} requested.").format(
+            requested=show(requested)
+        )
+    return Prompt(text=text)
 
 
 async def take_offer(ctx: Ctx, answer: Answer) -> dict[str, str]:
@@ -147,6 +167,10 @@ async def take_offer(ctx: Ctx, answer: Answer) -> dict[str, str]:
     requested = disputes.requested_money(dispute)
     if not offer.is_positive() or offer >= requested:
         raise refused(DisputeRefused("offer_range", requested=requested))
+    try:
+        disputes.check_refund(dispute, offer)
+    except DisputeRefused as exc:
+        raise refused(exc) from None
     return money_data(offer)
 
 
@@ -258,11 +282,12 @@ async def finish(ctx: Ctx) -> list[Reply]:
 
 @deep_link(disputes.INVITE_PREFIX)
 async def open_invite(ctx: Ctx, token: str) -> FinishResult:
-    """``/start inv_<token>``: the invited supplier arrives; link them and open the claim."""
+    """``/start inv_<token>``: the supplier's bound account arrives; open the claim."""
     try:
-        dispute = await disputes.link_supplier(ctx.session, ctx.user, token, ctx.now)
+        dispute = await disputes.open_invite(ctx.session, ctx.user, token, ctx.now)
     except DisputeRefused as exc:
-        # Someone else's link (or the buyer's own) cannot be an accident; a stale one can.
+        # A link opened by the buyer, by an account it was forwarded to, or before the
+        # supplier has an account is someone else's; a stale one may be an accident.
         log_refusal(ctx, f"invitation ({exc.code})", token, suspicious=exc.code != "invite_invalid")
         raise refused(exc) from None
     welcome = Reply(

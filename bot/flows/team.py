@@ -27,7 +27,7 @@ from bot.i18n import _, day, lazy_gettext, ngettext
 from bot.services import disputes
 from bot.services.authz import Forbidden
 from bot.services.disputes import DisputeRefused
-from policy import Money
+from policy import MIN_DECISION_REASON, Money, long_enough
 from storage.models import Dispute, DisputeStatus
 
 MAX_REASON = 2000
@@ -80,7 +80,7 @@ async def take_pick(ctx: Ctx, answer: Answer) -> int:
 
 async def ask_amount(ctx: Ctx) -> Prompt:
     dispute = await current_dispute(ctx)
-    ceiling = disputes.decision_ceiling(dispute)
+    ceiling = disputes.refund_ceiling(dispute)
     zero = Money.zero(dispute.currency)
     return Prompt(
         text=_(
@@ -110,7 +110,7 @@ async def take_amount(ctx: Ctx, answer: Answer) -> dict[str, str]:
         # Nothing is a decision too: zero is allowed here.
         value = parse_money(answer.text or "", dispute.currency, positive=False)
     try:
-        disputes.check_decision(dispute, value)
+        disputes.check_refund(dispute, value)
     except DisputeRefused as exc:
         raise refused(exc) from None
     return money_data(value)
@@ -129,6 +129,8 @@ async def take_reason(ctx: Ctx, answer: Answer) -> str:
     reason = (answer.text or "").strip()
     if not reason:
         raise Invalid(_("Please write the reason for the decision."))
+    if not long_enough(reason, MIN_DECISION_REASON):
+        raise refused(DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON))
     return reason[:MAX_REASON]
 
 

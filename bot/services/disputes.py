@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -28,7 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, reminders
 from bot.services.authz import Forbidden, Party, dispute_for
+from bot.services.delivery_record import delivery_record
 from policy import (
+    MIN_DECISION_REASON,
+    MIN_RECORD_NOTE,
     ClaimWindow,
     CoverageType,
     CurrencyMismatch,
@@ -41,6 +44,7 @@ from policy import (
     claim_window,
     escalation_opens_at,
     is_open,
+    long_enough,
     may_escalate,
     supplier_response_due,
 )
@@ -52,6 +56,7 @@ from storage.models import (
     Evidence,
     Order,
     OrderStatus,
+    Payment,
     Reminder,
     Supplier,
     User,
@@ -61,7 +66,8 @@ from storage.models import (
 SUBMITTED = "submitted"
 SUPPLIER_NOTIFIED = "supplier_notified"
 SUPPLIER_INVITED = "supplier_invited"
-SUPPLIER_LINKED = "supplier_linked"
+SUPPLIER_LINKED = "supplier_linked"  # before invites stopped binding
+SUPPLIER_REACHED = "supplier_reached"
 ANSWERED = "supplier_answered"
 RESOLVED = "resolved"
 ESCALATION_OPENED = "escalation_opened"
@@ -85,6 +91,7 @@ ENDED = (DisputeStatus.RESOLVED, DisputeStatus.DECIDED, DisputeStatus.CLOSED)
 BEFORE_RECEIPT = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED)
 INVITE_PREFIX = "inv"
 COUNTER = "counter"  # the evidence item of the supplier's own files
+MAX_NOTE = 1000
 
 
 class DisputeRefused(ValueError):
@@ -129,7 +136,7 @@ class EvidenceFile:
 class Claim:
     order_id: int
     ground: Ground
-    # late delivery: {"contracted": iso date, "actual": iso date | None}
+    # late delivery: {"record_note": text} at most; the dates come from the order's record
     # not as specified: {"items": {item: {"agreed": display, "received": text}}}
     details: dict[str, Any]
     requested: Money
@@ -157,7 +164,7 @@ class Opened:
 @dataclass(frozen=True)
 class Cap:
     amount: Money
-    basis: Literal["limit", "advance", "order", "limit_other_currency"]
+    basis: Literal["limit", "advance", "order", "limit_other_currency", "paid"]
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -238,6 +245,16 @@ async def evidence_of(session: AsyncSession, dispute: Dispute) -> list[Evidence]
         select(Evidence).where(Evidence.dispute_id == dispute.id).order_by(Evidence.id)
     )
     return list(rows.all())
+
+
+async def answer_explanation(session: AsyncSession, dispute: Dispute) -> str:
+    """The supplier's explanation of their answer, as recorded with it."""
+    event = await session.scalar(
+        select(DisputeEvent)
+        .where(DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == ANSWERED)
+        .order_by(DisputeEvent.id.desc())
+    )
+    return str((event.payload or {}).get("explanation") or "") if event is not None else ""
 
 
 async def dispute_of_order(session: AsyncSession, order_id: int) -> Dispute | None:
@@ -333,8 +350,48 @@ def claimable(order: Order, rules: Rules, now: datetime) -> Claimable:
     raise DisputeRefused("not_paid", status=order.status.value)
 
 
-def cap_for(order: Order, supplier: Supplier, rules: Rules) -> Cap:
-    """The most the programme can refund on this order (ch1, ch8), and what sets it."""
+def claim_details(order: Order, claim: Claim, now: datetime) -> dict[str, Any]:
+    """The facts the claim stands on. For a late delivery they come from the order's
+    record (contract, shipment, receipt), never from the claim: dates a buyer sends are
+    ignored. A buyer who says the record is wrong adds a note, kept as a disputed fact
+    for the supplier and the team to read; without one, a delivery the record shows on
+    time cannot be claimed as late."""
+    if claim.ground != Ground.LATE_DELIVERY:
+        return dict(claim.details)
+    note = " ".join(str(claim.details.get("record_note") or "").split())[:MAX_NOTE]
+    facts = delivery_record(order).as_details(now.astimezone(UTC).date())
+    if note and not long_enough(note, MIN_RECORD_NOTE):
+        raise DisputeRefused("note_too_short", minimum=MIN_RECORD_NOTE)
+    if facts["days_late"] <= 0 and not note:
+        raise DisputeRefused("not_late_by_record", contracted=facts["contracted"])
+    kept = {k: v for k, v in claim.details.items() if k == "description"}
+    return {**kept, **facts, **({"record_note": note} if note else {})}
+
+
+def cap_for(order: Order, supplier: Supplier, rules: Rules, paid: Money | None = None) -> Cap:
+    """The most the programme can refund on this order (ch1, ch8), and what sets it:
+    the covered amount, and never more than the buyer actually paid (``paid``)."""
+    cap = _covered_cap(order, supplier, rules)
+    if paid is not None and paid.currency == cap.amount.currency and paid < cap.amount:
+        return Cap(paid, "paid")
+    return cap
+
+
+async def amount_paid(session: AsyncSession, order: Order) -> Money | None:
+    """What the buyer paid for the order in its currency (the payment rows), or None when
+    no payment was recorded through the bot (then the order's amount stands)."""
+    rows = await session.scalars(
+        select(Payment.amount).where(
+            Payment.order_id == order.id, Payment.currency == order.currency
+        )
+    )
+    amounts = list(rows.all())
+    if not amounts:
+        return None
+    return Money(sum((Decimal(a) for a in amounts), Decimal(0)), order.currency)
+
+
+def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
     advance = (
         Money(Decimal(order.advance_amount), order.currency)
         if order.advance_amount is not None
@@ -394,8 +451,9 @@ async def open_dispute(
     if not requested.is_positive() or requested > order_money(order):
         raise DisputeRefused("requested_range", order=order_money(order))
 
+    details = claim_details(order, claim, now)
     supplier = await get_supplier(session, order.supplier_id)
-    cap = cap_for(order, supplier, rules)
+    cap = cap_for(order, supplier, rules, await amount_paid(session, order))
     due = supplier_response_due(rules, now)
     dispute = Dispute(
         order_id=order.id,
@@ -404,7 +462,7 @@ async def open_dispute(
         status=DisputeStatus.SUBMITTED,
         ground=claim.ground.value,
         details={
-            **claim.details,
+            **details,
             "checklist": dict(claim.checklist),
             "cap_basis": cap.basis,
             "coverage_type": order.coverage_type,
@@ -429,7 +487,7 @@ async def open_dispute(
         SUBMITTED,
         now,
         ground=claim.ground.value,
-        details=claim.details,
+        details=details,
         requested=str(requested.amount),
         cap=str(cap.amount.amount),
         cap_basis=cap.basis,
@@ -484,11 +542,14 @@ async def _remember_team(session: AsyncSession, dispute: Dispute, team: Team) ->
 # -- the supplier is reached ---------------------------------------------------------------
 
 
-async def link_supplier(session: AsyncSession, user: User, token: str, now: datetime) -> Dispute:
-    """``/start inv_<token>``: bind this Telegram user to the supplier the claim is against.
+async def open_invite(session: AsyncSession, user: User, token: str, now: datetime) -> Dispute:
+    """``/start inv_<token>``: the supplier's bound account arrives by the invitation.
 
-    Only a supplier row without a Telegram account yet (or already this one) is bound;
-    the buyer cannot answer their own claim by opening the link they were given.
+    Opening a link never binds anything: a link can be forwarded, so whoever holds it
+    proves nothing. It works only for the Telegram account already bound to the
+    dispute's supplier (by an approved registration, a claim code or the directory);
+    the buyer, a second account it was forwarded to, or anyone while the supplier has
+    no bound account is refused and nothing changes.
     """
     dispute = await session.scalar(select(Dispute).where(Dispute.invite_token == token))
     if dispute is None or dispute.status in ENDED:
@@ -497,12 +558,8 @@ async def link_supplier(session: AsyncSession, user: User, token: str, now: date
         raise DisputeRefused("invite_own")
     supplier = await get_supplier(session, dispute.supplier_id)
     if supplier.telegram_id is None:
-        supplier.telegram_id = user.telegram_id
-        supplier.updated_at = now
-        await _event(
-            session, dispute, user, "supplier", SUPPLIER_LINKED, now, supplier=supplier.name
-        )
-    elif supplier.telegram_id != user.telegram_id:
+        raise DisputeRefused("invite_unbound", supplier=supplier.name)
+    if user.telegram_id is None or supplier.telegram_id != user.telegram_id:
         raise DisputeRefused("invite_taken")
     if dispute.status == DisputeStatus.SUBMITTED:
         # Now that we can write to them, the day-3 and day-4 nudges apply (the buyer's
@@ -518,6 +575,13 @@ async def link_supplier(session: AsyncSession, user: User, token: str, now: date
             auto_escalate_at=dispute.auto_escalate_at,
             now=now,
         )
+        reached = await session.scalar(
+            select(DisputeEvent.id).where(
+                DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == SUPPLIER_REACHED
+            )
+        )
+        if reached is None:  # the first opening is the moment the supplier was reached
+            await _event(session, dispute, user, "supplier", SUPPLIER_REACHED, now)
     return dispute
 
 
@@ -542,11 +606,13 @@ async def respond(
     requested = requested_money(dispute)
     if answer == "accept":
         offer = requested
+        check_refund(dispute, offer)
     elif answer == "partial":
         if offer is None or offer.currency != dispute.currency:
             raise DisputeRefused("wrong_currency", currency=dispute.currency)
         if not offer.is_positive() or offer >= requested:
             raise DisputeRefused("offer_range", requested=requested)
+        check_refund(dispute, offer)
     elif answer == "reject":
         offer = None
     else:
@@ -602,6 +668,9 @@ async def accept_answer(
     if dispute.status != DisputeStatus.SUPPLIER_RESPONDED:
         raise DisputeRefused("nothing_to_accept", status=dispute.status.value)
     amount = dispute.supplier_offer if dispute.supplier_offer is not None else Decimal(0)
+    # Checked when the supplier answered, and again here: an offer stored before the cap
+    # applied to every path (or written by anything but ``respond``) pays no more.
+    check_refund(dispute, Money(Decimal(amount), dispute.currency))
     dispute.status = DisputeStatus.RESOLVED
     dispute.resolved_amount = amount
     dispute.closed_at = now
@@ -753,9 +822,11 @@ async def decide(
     dispute, _party = await view(session, user, dispute_id, is_team=is_team, allowed=("team",))
     if dispute.status != DisputeStatus.ESCALATED:
         raise DisputeRefused("not_escalated", status=dispute.status.value)
-    check_decision(dispute, amount)
+    check_refund(dispute, amount)
     if not reason.strip():
         raise DisputeRefused("reason_required")
+    if not long_enough(reason, MIN_DECISION_REASON):
+        raise DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON)
     dispute.status = DisputeStatus.DECIDED
     dispute.decided_amount = amount.amount
     await _event(
@@ -786,7 +857,12 @@ async def decide(
     return dispute
 
 
-def check_decision(dispute: Dispute, amount: Money) -> None:
+def check_refund(dispute: Dispute, amount: Money) -> None:
+    """THE cap: every refund amount on a dispute, whoever proposes or accepts it (the
+    supplier accepting or offering, the buyer accepting, the team deciding), passes here.
+
+    No refund exceeds min(what the buyer asked, the covered amount, what was paid); the
+    last two were fixed into ``cap_amount`` when the claim was submitted."""
     if amount.currency != dispute.currency:
         raise DisputeRefused("wrong_currency", currency=dispute.currency)
     if amount.amount < 0:
@@ -799,8 +875,15 @@ def check_decision(dispute: Dispute, amount: Money) -> None:
         raise DisputeRefused("over_requested", requested=requested)
 
 
-def decision_ceiling(dispute: Dispute) -> Money:
+def refund_ceiling(dispute: Dispute) -> Money:
+    """The most any refund on this dispute can be (see ``check_refund``)."""
     return min(cap_money(dispute), requested_money(dispute))
+
+
+def may_accept_in_full(dispute: Dispute) -> bool:
+    """Whether the supplier may accept the whole request: not when it exceeds the cap
+    (then they can offer up to the cap instead)."""
+    return requested_money(dispute) <= cap_money(dispute)
 
 
 # -- helpers -------------------------------------------------------------------------------
