@@ -31,6 +31,7 @@ from bot.flows.find import supplier_results
 from bot.flows.order_items import (
     ITEM_STEPS,
     decompose,
+    item_display,
     item_label,
 )
 from bot.flows.order_steps import WHEN, draft_order, spec_steps, sync_draft, today_for
@@ -278,7 +279,7 @@ async def ask_review(ctx: Ctx) -> Prompt:
     ]
     for item in ITEM_STEPS:
         value = spec.get(item)
-        shown = esc(value["display"]) if value else _("<i>not answered yet</i>")
+        shown = esc(item_display(item, value)) if value else _("<i>not answered yet</i>")
         lines.append(f"<b>{item_label(item)}</b>: {shown}")
     missing = orders.missing_items(order)
     lines.append("")
@@ -396,7 +397,7 @@ async def finish(ctx: Ctx) -> list[Reply]:
             buttons=buttons,
         ),
         Reply(
-            text=_("Specification and contract draft for order #{id}.").format(id=order.id),
+            text=order_sheet.caption(order, document),
             document=document,
         ),
     ]

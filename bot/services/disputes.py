@@ -48,6 +48,7 @@ from policy import (
     may_escalate,
     supplier_response_due,
 )
+from policy.rates import default_rates
 from storage.models import (
     Dispute,
     DisputeEvent,
@@ -398,14 +399,19 @@ def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
     )
     kind = CoverageType(order.coverage_type)
     fraction = rules.coverage.max_refund_fraction
-    limit = Money(Decimal(supplier.assurance_limit), supplier.currency)
+    # A limit in another currency is converted at the dated rates table (policy/rates.toml).
+    limit = default_rates().convert(
+        Money(Decimal(supplier.assurance_limit), supplier.currency), order.currency
+    )
     try:
+        if limit is None:
+            raise CurrencyMismatch(supplier.currency, order.currency)
         coverage = assess_coverage(
             order_money(order), limit, kind, advance, max_refund_fraction=fraction
         )
     except CurrencyMismatch:
-        # No exchange rates: the team must check the limit itself; the refundable base
-        # still bounds any decision.
+        # No rate for the supplier's currency: the team must check the limit itself; the
+        # refundable base still bounds any decision.
         base = assess_coverage(
             order_money(order), order_money(order), kind, advance, max_refund_fraction=fraction
         ).refundable_base
