@@ -193,6 +193,11 @@ def refusal_text(refused: DisputeRefused) -> str:
         "invite_taken": lambda: _(
             "This invitation belongs to another Telegram account, the one the supplier registered."
         ),
+        "invite_unbound": lambda: _(
+            "This invitation works only for the Telegram account registered for {supplier}, "
+            "and none is registered yet. The supplier first asks the dispute team to link "
+            "their account; then the invitation opens the claim."
+        ).format(supplier=esc(p["supplier"])),
         "already_answered": lambda: _(
             "This claim has already been answered. Status: {status}."
         ).format(status=status_label(p["status"])),
@@ -257,6 +262,14 @@ def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
     if username:
         lines.append(f"https://t.me/{esc(username)}?start={payload}")
     lines.append(_("Or they send me: <code>/start {payload}</code>").format(payload=payload))
+    if supplier.telegram_id is None:
+        # The link opens the claim only for the supplier's bound account (never by itself).
+        lines.append(
+            _(
+                "It works only from the Telegram account registered for {supplier}, and none "
+                "is registered yet: they first ask the dispute team to link their account."
+            ).format(supplier=esc(supplier.name))
+        )
     return lines
 
 
@@ -546,6 +559,8 @@ def event_text(event: DisputeEvent) -> str:
         return _("the buyer received an invitation link for the supplier")
     if kind == disputes.SUPPLIER_LINKED:
         return _("joined through the invitation")
+    if kind == disputes.SUPPLIER_REACHED:
+        return _("opened the invitation from their registered account")
     if kind == disputes.ANSWERED:
         text = answer_label(p.get("answer"), p.get("offer"), currency)
         if p.get("explanation"):

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.flows.order_items import ITEM_STEPS, item_label, shipping_label
+from bot.flows.order_items import ITEM_STEPS, item_display, item_label, shipping_label
 from bot.flows.order_text import (
     money_from,
     order_money,
+    rate_note,
     show,
     supplier_money,
     verification_label,
@@ -24,6 +25,7 @@ from bot.flows.replies import Document
 from bot.i18n import _, day, ngettext, percent
 from bot.services import contracts, spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
+from policy.rates import default_rates
 from storage.models import ContractVersion, Order, Supplier, User
 
 PRODUCT_ITEMS = ("design", "colour", "material", "size", "weight", "quantity", "packaging")
@@ -64,7 +66,19 @@ def build(
         footer=_("Order #{id} · specification and contract draft").format(id=order.id),
         keywords=("tradeguard", f"order-{order.id}"),
     )
-    return Document(file_name(order), spec_sheet.render(sheet), "application/pdf")
+    content, complete = spec_sheet.render_checked(sheet)
+    return Document(file_name(order), content, "application/pdf", incomplete=not complete)
+
+
+def caption(order: Order, document: Document) -> str:
+    """The message the draft comes with, saying so when the server lacked a font for it."""
+    text = _("Specification and contract draft for order #{id}.").format(id=order.id)
+    if document.incomplete:
+        text += "\n" + _(
+            "Some characters could not be printed in this PDF: the server has no font for "
+            "them. The bot's operator must install the fonts the README lists."
+        )
+    return text
 
 
 def _version(version: ContractVersion | None) -> list[spec_sheet.Section]:
@@ -111,15 +125,18 @@ def _price(order: Order, supplier: Supplier, rules: Rules) -> spec_sheet.Section
     coverage_item: dict[str, Any] = (order.spec or {}).get("coverage", {})
     rows = [(_("Order amount"), show(amount))]
     if coverage_item:
-        rows.append((_("Coverage"), str(coverage_item["display"])))
-    if limit.currency == amount.currency and coverage_item:
+        rows.append((_("Coverage"), item_display("coverage", coverage_item)))
+    converted = default_rates().convert(limit, amount.currency)
+    if converted is not None and converted.currency != limit.currency:
+        rows.append((_("Supplier's limit in the order's currency"), rate_note(limit, converted)))
+    if converted is not None and coverage_item:
         kind = CoverageType(coverage_item["type"])
         advance = None
         if kind == CoverageType.PRE_DELIVERY and coverage_item.get("advance"):
             advance = money_from(coverage_item["advance"])
             rows.append((_("Advance paid before delivery"), show(advance)))
         cover = assess_coverage(
-            amount, limit, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
+            amount, converted, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
         )
         rows.append(
             (
@@ -140,7 +157,7 @@ def _items(heading: str, order: Order, items: tuple[str, ...]) -> spec_sheet.Sec
     for item in items:
         assert item in ITEM_STEPS
         value = spec.get(item)
-        rows.append((item_label(item), str(value["display"]) if value else _("not answered")))
+        rows.append((item_label(item), item_display(item, value) if value else _("not answered")))
     return spec_sheet.Section(heading, rows=rows)
 
 

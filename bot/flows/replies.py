@@ -28,6 +28,7 @@ class Document:
     file_name: str
     content: bytes
     mime_type: str = "application/pdf"
+    incomplete: bool = False  # some characters could not be drawn (a font is missing)
 
 
 @dataclass(frozen=True)

@@ -167,12 +167,16 @@ class TerminalChat:
             self.say(f"  (file attached: {reply.file_id})")
 
 
-async def run_terminal(app: App, stdin: TextIO = sys.stdin, lang: str | None = None) -> None:
+async def run_terminal(
+    app: App, stdin: TextIO = sys.stdin, lang: str | None = None, log_path: Path | None = None
+) -> None:
     chat = TerminalChat(app, lang=lang)
     chat.say(
         "tradeguard terminal chat. /help for commands, /as ROLE NAME to switch user, "
         "Ctrl-D to quit."
     )
+    if log_path is not None:
+        chat.say(f"(the log goes to {log_path})")
     await chat.dispatcher.dispatch_due()
     while True:
         if stdin.isatty():

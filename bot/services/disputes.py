@@ -48,6 +48,7 @@ from policy import (
     may_escalate,
     supplier_response_due,
 )
+from policy.rates import default_rates
 from storage.models import (
     Dispute,
     DisputeEvent,
@@ -65,7 +66,8 @@ from storage.models import (
 SUBMITTED = "submitted"
 SUPPLIER_NOTIFIED = "supplier_notified"
 SUPPLIER_INVITED = "supplier_invited"
-SUPPLIER_LINKED = "supplier_linked"
+SUPPLIER_LINKED = "supplier_linked"  # before invites stopped binding
+SUPPLIER_REACHED = "supplier_reached"
 ANSWERED = "supplier_answered"
 RESOLVED = "resolved"
 ESCALATION_OPENED = "escalation_opened"
@@ -397,14 +399,19 @@ def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
     )
     kind = CoverageType(order.coverage_type)
     fraction = rules.coverage.max_refund_fraction
-    limit = Money(Decimal(supplier.assurance_limit), supplier.currency)
+    # A limit in another currency is converted at the dated rates table (policy/rates.toml).
+    limit = default_rates().convert(
+        Money(Decimal(supplier.assurance_limit), supplier.currency), order.currency
+    )
     try:
+        if limit is None:
+            raise CurrencyMismatch(supplier.currency, order.currency)
         coverage = assess_coverage(
             order_money(order), limit, kind, advance, max_refund_fraction=fraction
         )
     except CurrencyMismatch:
-        # No exchange rates: the team must check the limit itself; the refundable base
-        # still bounds any decision.
+        # No rate for the supplier's currency: the team must check the limit itself; the
+        # refundable base still bounds any decision.
         base = assess_coverage(
             order_money(order), order_money(order), kind, advance, max_refund_fraction=fraction
         ).refundable_base
@@ -535,11 +542,14 @@ async def _remember_team(session: AsyncSession, dispute: Dispute, team: Team) ->
 # -- the supplier is reached ---------------------------------------------------------------
 
 
-async def link_supplier(session: AsyncSession, user: User, token: str, now: datetime) -> Dispute:
-    """``/start inv_<token>``: bind this Telegram user to the supplier the claim is against.
+async def open_invite(session: AsyncSession, user: User, token: str, now: datetime) -> Dispute:
+    """``/start inv_<token>``: the supplier's bound account arrives by the invitation.
 
-    Only a supplier row without a Telegram account yet (or already this one) is bound;
-    the buyer cannot answer their own claim by opening the link they were given.
+    Opening a link never binds anything: a link can be forwarded, so whoever holds it
+    proves nothing. It works only for the Telegram account already bound to the
+    dispute's supplier (by an approved registration, a claim code or the directory);
+    the buyer, a second account it was forwarded to, or anyone while the supplier has
+    no bound account is refused and nothing changes.
     """
     dispute = await session.scalar(select(Dispute).where(Dispute.invite_token == token))
     if dispute is None or dispute.status in ENDED:
@@ -548,12 +558,8 @@ async def link_supplier(session: AsyncSession, user: User, token: str, now: date
         raise DisputeRefused("invite_own")
     supplier = await get_supplier(session, dispute.supplier_id)
     if supplier.telegram_id is None:
-        supplier.telegram_id = user.telegram_id
-        supplier.updated_at = now
-        await _event(
-            session, dispute, user, "supplier", SUPPLIER_LINKED, now, supplier=supplier.name
-        )
-    elif supplier.telegram_id != user.telegram_id:
+        raise DisputeRefused("invite_unbound", supplier=supplier.name)
+    if user.telegram_id is None or supplier.telegram_id != user.telegram_id:
         raise DisputeRefused("invite_taken")
     if dispute.status == DisputeStatus.SUBMITTED:
         # Now that we can write to them, the day-3 and day-4 nudges apply (the buyer's
@@ -569,6 +575,13 @@ async def link_supplier(session: AsyncSession, user: User, token: str, now: date
             auto_escalate_at=dispute.auto_escalate_at,
             now=now,
         )
+        reached = await session.scalar(
+            select(DisputeEvent.id).where(
+                DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == SUPPLIER_REACHED
+            )
+        )
+        if reached is None:  # the first opening is the moment the supplier was reached
+            await _event(session, dispute, user, "supplier", SUPPLIER_REACHED, now)
     return dispute
 
 

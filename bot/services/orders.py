@@ -63,6 +63,20 @@ class NotAgreed(ValueError):
     """The contract's current version lacks the supplier's acceptance: it cannot be paid."""
 
 
+class OwnCompany(PermissionError):
+    """The buyer's Telegram account is bound to this supplier: nobody is both parties of
+    one order (they would accept their own contract and answer their own claims)."""
+
+
+def speaks_for(supplier: Supplier, user: User) -> bool:
+    return user.telegram_id is not None and supplier.telegram_id == user.telegram_id
+
+
+def _not_own_company(supplier: Supplier, actor: User) -> None:
+    if speaks_for(supplier, actor):
+        raise OwnCompany()
+
+
 class IncompleteSpec(ValueError):
     def __init__(self, missing: Sequence[str]) -> None:
         super().__init__(f"missing answers: {', '.join(missing)}")
@@ -141,6 +155,7 @@ async def create_draft(
 ) -> Order:
     """The order exists from the first answer on, so /orders lists it and it can be
     continued after the conversation was left for another command."""
+    _not_own_company(supplier, actor)
     order = Order(
         buyer_id=actor.id,
         supplier_id=supplier.id,
@@ -171,6 +186,7 @@ async def change_draft_terms(
     _own(order, actor)
     _expect(order, OrderStatus.DRAFT)
     if supplier is not None:
+        _not_own_company(supplier, actor)
         order.supplier_id = supplier.id
     if amount is not None:
         order.amount, order.currency = amount.amount, amount.currency
@@ -202,6 +218,9 @@ async def confirm(
         raise IncompleteSpec(missing)
     if advance is not None and advance.currency != order.currency:
         raise ValueError("the advance must be in the order's currency")
+    supplier = await supplier_of(session, order)
+    # Checked again here: the account may have been bound to the supplier since the draft.
+    _not_own_company(supplier, actor)
     order.shipping_mode = ShippingMode(shipping_mode).value
     order.delivery_deadline = delivery_deadline
     order.coverage_type = CoverageType(coverage_type).value
@@ -214,7 +233,6 @@ async def confirm(
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = now
     order.updated_at = now
-    supplier = await supplier_of(session, order)
     version = await contracts.issue(session, order, supplier, now)
     await order_log.record(
         session,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox
 from policy import Coverage, Money, Rules, assess_coverage
+from policy.rates import default_rates
 from storage.models import Supplier, User, Verification
 
 # Notice kinds; their texts are registered by bot.flows.supplier_registration.
@@ -78,8 +79,12 @@ async def search(session: AsyncSession, rules: Rules, keyword: str, order: Money
 
 
 def coverage_for(rules: Rules, supplier: Supplier, order: Money) -> Coverage | None:
-    limit = Money(Decimal(supplier.assurance_limit), supplier.currency)
-    if limit.currency != order.currency:
+    # A limit in another currency is compared at the rates table's rate (its date is shown
+    # with the result); a currency the table lacks cannot be compared.
+    limit = default_rates().convert(
+        Money(Decimal(supplier.assurance_limit), supplier.currency), order.currency
+    )
+    if limit is None:
         return None
     return assess_coverage(order, limit, max_refund_fraction=rules.coverage.max_refund_fraction)
 
