@@ -29,7 +29,9 @@ from tests.dispute_helpers import (
 
 def a_file(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
-    path.write_bytes(f"contents of {name}".encode())
+    # Real first bytes: evidence is judged by what a file is, not by its name.
+    magic = {"pdf": b"%PDF-1.4\n", "jpg": b"\xff\xd8\xff\xe0", "png": b"\x89PNG\r\n\x1a\n"}
+    path.write_bytes(magic.get(name.rsplit(".", 1)[-1], b"") + f"contents of {name}".encode())
     return path
 
 

@@ -159,7 +159,10 @@ async def test_a_buyer_erases_their_data_and_comes_back_as_a_new_user(
         assert disputed is not None and disputed.spec == SPEC
         (kept,) = (await session.scalars(select(Evidence))).all()
         assert (kept.telegram_file_id, kept.file_name, kept.file_unique_id) == ("", None, None)
-        assert kept.size_bytes == len(b"contents of po-zebra.pdf") and kept.dispute_id == dispute_id
+        assert (
+            kept.size_bytes == len(b"%PDF-1.4\ncontents of po-zebra.pdf")
+            and kept.dispute_id == dispute_id
+        )
     # The audit log is untouched and now points at a row that names nobody.
     assert [(e.id, e.actor_id, e.kind) for e in await rows(app, DisputeEvent)] == [
         (e.id, e.actor_id, e.kind) for e in events_before

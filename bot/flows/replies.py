@@ -59,6 +59,9 @@ class Attachment:
     file_name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    # The file's first bytes, when the transport could read them: what the file *is*
+    # (``policy.evidence_files``), whatever its name and declared type say.
+    head: bytes | None = None
 
 
 @dataclass(frozen=True)

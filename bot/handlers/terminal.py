@@ -23,6 +23,7 @@ from typing import TextIO
 from bot.app import App
 from bot.flows.replies import Attachment, Button, Incoming, Outcome, Reply, Sender
 from bot.scheduler.dispatch import Dispatcher
+from policy.evidence_files import HEAD_BYTES
 from storage.models import User
 
 ROLES = ("buyer", "supplier", "team")
@@ -137,6 +138,7 @@ class TerminalChat:
             file_name=path.name,
             mime_type=mime or "application/octet-stream",
             size=len(content),
+            head=content[:HEAD_BYTES],
         )
 
     async def _send(self, incoming: Incoming) -> None:
