@@ -121,6 +121,14 @@ FIND_AND_ORDER: Path = [
     ("order", "inspection_provider", Pick("sgs")),
     ("order", "coverage_type", Pick("pre_delivery")),
     ("order", "advance", Say("1000 USD")),
+    ("order", "review", Pick("terms")),
+    ("order", "incoterm", Pick("FOB")),
+    ("order", "incoterm_place", Say("Ningbo, China")),
+    ("order", "destination", Say("Hamburg, Germany")),
+    ("order", "tolerance", Pick("5")),
+    ("order", "aql_level", Pick("II")),
+    ("order", "buyer_party", Say("Fuzz GmbH, Hauptstrasse 1, Berlin")),
+    ("order", "supplier_party", Say("Hangzhou Silkway Textiles Co., Ltd., Hangzhou")),
     ("order", "review", Pick("confirm")),
 ]
 ORDER_FROM_SCRATCH: Path = [

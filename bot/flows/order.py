@@ -35,6 +35,7 @@ from bot.flows.order_items import (
     item_label,
 )
 from bot.flows.order_steps import WHEN, draft_order, spec_steps, sync_draft, today_for
+from bot.flows.order_terms import OPEN, TERMS_STEPS, terms_steps
 from bot.flows.order_text import (
     money_data,
     money_from,
@@ -297,6 +298,7 @@ async def ask_review(ctx: Ctx) -> Prompt:
     edits = [Choice(edit_label(item_label(i)), {"edit": i}) for i in ITEM_STEPS]
     edits.append(Choice(edit_label(_("Amount")), {"edit": "amount"}))
     rows = [top] + [edits[i : i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Choice(_("Contract terms: Incoterms, tolerance, inspection, parties"), "terms")])
     return Prompt(text="\n".join(lines), choices=rows, accepts_text=False)
 
 
@@ -316,6 +318,9 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
         return Goto(first, then_return=True)
     if isinstance(choice, dict) and "goto" in choice:
         return Goto(str(choice["goto"]))
+    if choice == "terms":  # the contract terms, one question after another, then back here
+        ctx.data[OPEN] = True
+        return Goto(TERMS_STEPS[0])
     await _check_before_confirming(ctx)
     return "confirm"
 
@@ -430,6 +435,7 @@ FLOWS = [
             ),
             Step("supplier", ask_supplier, take_supplier, when=_setup, counted=False),
             *spec_steps(),
+            *terms_steps(),
             Step("review", ask_review, take_review, counted=False),
         ),
         start=start,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.flows.order_terms import terms_item
 from bot.flows.order_text import money_data, money_from, show
 from bot.i18n import _, day, number, percent
 from policy import CoverageType, InspectionProvider, InspectionTiming, Money, ShippingMode
@@ -267,6 +268,9 @@ def compose(
     coverage = _coverage(data, order, covered)
     if coverage is not None:
         items["coverage"] = coverage
+    terms = terms_item(data)
+    if terms is not None:
+        items["terms"] = terms
     return items
 
 
@@ -347,4 +351,5 @@ def decompose(spec: dict[str, Any]) -> dict[str, Any]:
         data["coverage_type"] = spec["coverage"]["type"]
         if spec["coverage"].get("advance"):
             data["advance"] = spec["coverage"]["advance"]
+    data.update(spec.get("terms") or {})
     return data

@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel import Locale
+
+from bot.flows import contract_terms
 from bot.flows.order_items import ITEM_STEPS, item_display, item_label, shipping_label
 from bot.flows.order_text import (
     money_from,
@@ -22,7 +25,7 @@ from bot.flows.order_text import (
 )
 from bot.flows.profile import country_name
 from bot.flows.replies import Document
-from bot.i18n import _, day, ngettext, percent
+from bot.i18n import _, current_locale, current_zone, day, ngettext, percent, use_locale
 from bot.services import contracts, spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
 from policy.rates import default_rates
@@ -45,6 +48,54 @@ def build(
     *,
     version: ContractVersion | None = None,
 ) -> Document:
+    sections = _sections(order, supplier, buyer, rules, now, version)
+    reader = current_locale()
+    if reader != "en":
+        # Bilingual: the reader's language first, then English, which prevails.
+        language = Locale.parse(reader).get_display_name(reader)
+        clause = _(
+            "This contract is made in {language} and in English. If the two versions "
+            "differ, the English version prevails."
+        ).format(language=language)
+        with use_locale("en", current_zone().key):
+            english = _sections(order, supplier, buyer, rules, now, version)
+            heading = _("English version (authoritative)")
+            english_clause = _(
+                "This contract is made in {language} and in English. If the two versions "
+                "differ, the English version prevails."
+            ).format(language=Locale.parse(reader).get_display_name("en"))
+        sections = [
+            spec_sheet.Section(_("Language of this contract"), paragraphs=[clause]),
+            *sections,
+            spec_sheet.Section(heading, paragraphs=[english_clause], new_page=True),
+            *english,
+        ]
+    return _sheet(order, version, now, sections)
+
+
+def _sections(
+    order: Order,
+    supplier: Supplier,
+    buyer: User,
+    rules: Rules,
+    now: datetime,
+    version: ContractVersion | None,
+) -> list[spec_sheet.Section]:
+    return [
+        *_version(version),
+        _parties(order, supplier, buyer),
+        _price(order, supplier, rules),
+        contract_terms.section(order),
+        _items(_("Product specification"), order, PRODUCT_ITEMS),
+        _items(_("Branding, customisation, shipping and inspection"), order, TERMS_ITEMS),
+        _payment(rules),
+        _claims(order, rules),
+    ]
+
+
+def _sheet(
+    order: Order, version: ContractVersion | None, now: datetime, sections: list[spec_sheet.Section]
+) -> Document:
     # The date on the sheet is the version's (when it was issued), never the download's.
     sheet = spec_sheet.Sheet(
         title=_("Order specification and purchase contract draft"),
@@ -52,15 +103,7 @@ def build(
             "Order #{id} · prepared on {date} under the Trade Assurance programme · "
             "to be agreed and signed by both parties"
         ).format(id=order.id, date=day(version.created_at if version else now)),
-        sections=[
-            *_version(version),
-            _parties(order, supplier, buyer),
-            _price(order, supplier, rules),
-            _items(_("Product specification"), order, PRODUCT_ITEMS),
-            _items(_("Branding, customisation, shipping and inspection"), order, TERMS_ITEMS),
-            _payment(rules),
-            _claims(order, rules),
-        ],
+        sections=sections,
         signatures=(_("Buyer"), _("Supplier")),
         signature_fields=(_("Name"), _("Signature"), _("Date")),
         footer=_("Order #{id} · specification and contract draft").format(id=order.id),

@@ -25,6 +25,9 @@ from policy import ClaimWindow, CoverageType, Money, Rules, ShippingMode, claim_
 from storage.models import ContractVersion, Evidence, Order, OrderStatus, Supplier, User
 
 # The answers a confirmed order must have: the contract's items, shared with disputes.
+# Asked from the review and not required to confirm: the contract terms (Incoterms, place,
+# tolerance, inspection level, parties); "to be agreed" on the contract until answered.
+OPTIONAL_ITEMS = ("terms",)
 SPEC_ITEMS = (
     "design",
     "colour",
@@ -428,7 +431,7 @@ async def save_spec(
     """Replace the draft's answers with the flow's current ones (complete items only)."""
     _own(order, actor)
     _expect(order, OrderStatus.DRAFT)
-    unknown = set(spec) - set(SPEC_ITEMS)
+    unknown = set(spec) - set(SPEC_ITEMS) - set(OPTIONAL_ITEMS)
     if unknown:
         raise KeyError(", ".join(sorted(unknown)))
     # A new dict, so the JSON column sees a change (in-place edits are not tracked).

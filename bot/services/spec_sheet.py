@@ -57,6 +57,7 @@ class Section:
     heading: str
     rows: Sequence[tuple[str, str]] = ()  # (label, value)
     paragraphs: Sequence[str] = ()
+    new_page: bool = False  # start on a new page (the English version of a contract)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
 
     label_width = width * 0.34
     for section in sheet.sections:
-        if pdf.will_page_break(20):
+        if section.new_page or pdf.will_page_break(20):
             pdf.add_page()
         pdf.set_font(family, "B", 11)
         pdf.set_fill_color(235, 239, 245)
