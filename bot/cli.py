@@ -6,12 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-
-CHAT_LOG = "tradeguard-chat.log"  # in the working directory, next to the default database
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +22,12 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (no token needed)")
     chat.add_argument("--lang", help="your language, e.g. en, zh-hans, pt-br")
+    chat.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help=f"where the chat's log goes (default: {chat_log_default()})",
+    )
 
     run = commands.add_parser("run", help="run the Telegram bot")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
@@ -39,22 +44,48 @@ def _parser() -> argparse.ArgumentParser:
     importer = supplier_commands.add_parser("import", help="import or update suppliers from CSV")
     importer.add_argument("file", type=Path)
 
+    rates = commands.add_parser("rates", help="the exchange-rate table (policy/rates.toml)")
+    rate_commands = rates.add_subparsers(dest="rates_command", required=True)
+    rate_commands.add_parser("show", help="print the table's date, source and rates")
+    updater = rate_commands.add_parser(
+        "update", help="replace the table with FILE (same shape), after checking it"
+    )
+    updater.add_argument("file", type=Path)
+
     reminders = commands.add_parser("reminders", help="scheduled pushes")
     reminder_commands = reminders.add_subparsers(dest="reminders_command", required=True)
     reminder_commands.add_parser("list", help="show pending reminders")
     return parser
 
 
+def chat_log_default() -> Path:
+    return Path(tempfile.gettempdir()) / "tradeguard-chat.log"
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if args.command == "chat":
+        # The chat owns the terminal: a traceback or a security line printed between
+        # the bot's messages would read as part of the conversation. It goes to a file.
+        path = args.log or chat_log_default()
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO,
+            format=log_format,
+            handlers=[logging.FileHandler(path, encoding="utf-8")],
+        )
+        return
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format=log_format)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # The terminal chat shares its screen with the conversation: a traceback printed
-    # there reads as the bot's answer. Its log goes to a file instead (-v: the screen).
-    to_file = args.command == "chat" and not args.verbose
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        **({"filename": CHAT_LOG} if to_file else {}),
-    )
+    if args.command == "rates":  # a file operation: needs no settings nor database
+        return _rates(args)
+    try:
+        _configure_logging(args)
+    except OSError as exc:
+        print(f"tradeguard: cannot write the log {args.log}: {exc.strerror}", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
         return asyncio.run(_dispatch(args, settings))
@@ -80,7 +111,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         app = await build_app(settings)
         try:
-            await run_terminal(app, lang=args.lang)
+            await run_terminal(app, lang=args.lang, log_path=args.log or chat_log_default())
         finally:
             await app.close()
         return 0
@@ -116,6 +147,33 @@ async def _import_suppliers(settings: Settings, path: Path) -> int:
         print(f"{path}: {error}", file=sys.stderr)
     print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rejected")
     return 1 if report.errors and not (report.created or report.updated) else 0
+
+
+def _rates(args: argparse.Namespace) -> int:
+    from policy.errors import RulesError
+    from policy.rates import ExchangeRates, default_rates, update_rates
+
+    def describe(table: ExchangeRates) -> str:
+        rates = ", ".join(f"{code} {rate}" for code, rate in sorted(table.rates.items()))
+        return f"1 {table.base} = {rates}\n{table.date.isoformat()}, {table.source}"
+
+    if args.rates_command == "show":
+        print(describe(default_rates()))
+        return 0
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        table = update_rates(text)
+    except OSError as exc:
+        print(f"tradeguard: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except RulesError as exc:
+        print(f"tradeguard: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"rates of {table.date.isoformat()} in place ({len(table.rates)} currencies); "
+        "running bots use them after a restart"
+    )
+    return 0
 
 
 if __name__ == "__main__":

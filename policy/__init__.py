@@ -8,11 +8,14 @@ layer (``bot/flows/policy_text.py``) turns into sentences in the user's language
 from policy.claims import ClaimWindow, claim_window, days_left, is_open
 from policy.coverage import Coverage, assess_coverage, max_refund
 from policy.disputes import (
+    MIN_DECISION_REASON,
+    MIN_RECORD_NOTE,
     auto_escalation_at,
     classify_ground,
     detect_grounds,
     escalation_opens_at,
     evidence_items,
+    long_enough,
     may_escalate,
     required_documents,
     supplier_response_due,
@@ -73,6 +76,8 @@ from policy.spec import (
 )
 
 __all__ = [
+    "MIN_DECISION_REASON",
+    "MIN_RECORD_NOTE",
     "Account",
     "ChecklistItem",
     "ClaimWindow",
@@ -122,6 +127,7 @@ __all__ = [
     "is_paypal",
     "known_currencies",
     "load_rules",
+    "long_enough",
     "max_refund",
     "may_escalate",
     "normalise_card_network",

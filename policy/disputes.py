@@ -17,12 +17,15 @@ from policy.errors import Refusal
 from policy.rules import ChecklistItem, Rules
 
 __all__ = [
+    "MIN_DECISION_REASON",
+    "MIN_RECORD_NOTE",
     "Ground",
     "auto_escalation_at",
     "classify_ground",
     "detect_grounds",
     "escalation_opens_at",
     "evidence_items",
+    "long_enough",
     "may_escalate",
     "required_documents",
     "supplier_response_due",
@@ -183,3 +186,15 @@ def may_escalate(
     if unsatisfactory_answer and rules.deadlines.escalate_on_unsatisfactory_answer:
         return True
     return require_aware(now, "now") >= escalation_opens_at(rules, submitted_at)
+
+
+# A decision binds both parties (ch6), and a note that the record is wrong must say what
+# is wrong: "ok", "wrong" or "see file" is not a reason. Counted in characters of text
+# (not words: Chinese has no spaces), whitespace collapsed.
+MIN_DECISION_REASON = 40
+MIN_RECORD_NOTE = 15
+
+
+def long_enough(text: str, minimum: int) -> bool:
+    """Whether ``text`` has at least ``minimum`` characters once whitespace is collapsed."""
+    return len(" ".join(text.split())) >= minimum

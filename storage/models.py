@@ -127,6 +127,40 @@ class Supplier(Base):
     updated_at: Mapped[datetime]
 
 
+class SupplierEvent(Base):
+    """Append-only audit log of who speaks for a directory entry: bindings (by an approved
+    registration, a claim code or a directory import), unbindings, claim codes issued.
+    The migration installs triggers refusing UPDATE and DELETE. ``supplier_id`` has no
+    foreign key: a rejected registration's row is deleted and its log stays. No Telegram
+    id is written here (the actor is a user row, which erasure pseudonymises)."""
+
+    __tablename__ = "supplier_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))  # supplier | team | system
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class ClaimCode(Base):
+    """A one-time code the dispute team issues for a directory entry; the supplier sends
+    ``/claim CODE`` to bind their account. Only the SHA-256 of the code is kept."""
+
+    __tablename__ = "claim_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class Order(Base):
     __tablename__ = "orders"
 

@@ -195,8 +195,7 @@ async def submit_late_claim(chat: Any, order_id: int, *, refund: str = "The whol
     await chat.say(f"/dispute {order_id}")
     await chat.press("I have")
     await chat.press("Late delivery")
-    await chat.press("Use")
-    shown = await chat.press("when receipt was confirmed")
+    shown = await chat.press("The record is right")
     while "How much refund" not in shown:
         shown = await chat.press("I don't have it")
     await chat.press(refund)

@@ -43,9 +43,10 @@ async def test_a_registration_is_searchable_only_once_approved(chat: ChatDriver,
             select(Supplier).where(Supplier.name == "Suzhou Silk Road Co")
         )
         assert supplier is not None
+        # An application speaks for nobody: the account is bound when the team approves.
         assert (supplier.approved, supplier.telegram_id, supplier.registered_by_id) == (
             False,
-            sam.telegram_id,
+            None,
             sam.id,
         )
         assert (supplier.assurance_limit, supplier.verification) == (
@@ -69,6 +70,11 @@ async def test_a_registration_is_searchable_only_once_approved(chat: ChatDriver,
     await chat.say("/as buyer bea")
     found = await chat.say("/find scarf 20000 USD")
     assert "Suzhou Silk Road Co (China), Gold supplier" in found
+    async with app.sessions() as session:
+        supplier = await session.scalar(
+            select(Supplier).where(Supplier.name == "Suzhou Silk Road Co")
+        )
+        assert supplier is not None and supplier.telegram_id == sam.telegram_id
     await chat.say("/as supplier sam")
     assert "already in the directory as Suzhou Silk Road Co" in await chat.say("/supplier")
 

@@ -48,8 +48,7 @@ async def test_a_double_pressed_submit_makes_one_dispute(
         await emu.wait_for_message(alice.id, with_buttons_or(emu, ""))
         await press(emu, alice, "I have")
         await press(emu, alice, "Late delivery")
-        await press(emu, alice, "Use")
-        shown = await press(emu, alice, "when receipt was confirmed")
+        shown = await press(emu, alice, "The record is right")
         while "How much refund" not in texts(shown):
             shown = await press(emu, alice, "I don't have it")
         review = await press(emu, alice, "The whole order")

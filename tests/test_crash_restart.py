@@ -52,8 +52,7 @@ pytestmark = pytest.mark.timeout(600)
 ANSWER_AT = {
     "contact": "I have",
     "ground": "Late delivery",
-    "contracted": "Use",
-    "actual": "when receipt was confirmed",
+    "record": "The record is right",
     "documents": "I don't have it",
     "evidence": "I don't have it",
     "amount": "The whole order",

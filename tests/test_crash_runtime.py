@@ -138,8 +138,7 @@ async def test_kill_9_of_the_telegram_runtime_around_submit(tmp_path: Path) -> N
                 await emu.wait_for_message(alice.id, lambda m: has_button(emu, m, "I have"))
                 await press(emu, alice, "I have")
                 await press(emu, alice, "Late delivery")
-                await press(emu, alice, "Use")
-                shown = await press(emu, alice, "when receipt was confirmed")
+                shown = await press(emu, alice, "The record is right")
                 while "How much refund" not in texts(shown):
                     started = time.monotonic()
                     shown = await press(emu, alice, "I don't have it")

@@ -5,8 +5,10 @@ written. Also: a double-pressed "submit" creates one dispute, and the supplier i
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -17,7 +19,7 @@ from bot.handlers.terminal import terminal_user_id
 from bot.services import disputes
 from bot.services.disputes import Claim, Team
 from policy import Ground, Money
-from storage.models import Dispute, DisputeEvent, Evidence, Reminder, Supplier, User
+from storage.models import Dispute, DisputeEvent, DisputeStatus, Evidence, Reminder, Supplier, User
 from tests.conftest import ChatDriver
 from tests.dispute_helpers import (
     count,
@@ -124,8 +126,7 @@ async def test_a_double_pressed_submit_creates_one_dispute(
     await chat.say(f"/dispute {order_id}")
     await chat.press("I have")
     await chat.press("Late delivery")
-    await chat.press("Use")
-    shown = await chat.press("when receipt was confirmed")
+    shown = await chat.press("The record is right")
     while "How much refund" not in shown:
         shown = await chat.press("I don't have it")
     await chat.press("The whole order")
@@ -172,15 +173,18 @@ async def test_the_same_idempotency_key_returns_the_same_dispute(
 
 
 async def test_a_supplier_without_a_chat_is_invited_by_a_link(
-    app: App, chat: ChatDriver, clock: FrozenClock
+    app: App, chat: ChatDriver, clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The directory knows no Telegram account for this supplier.
-    order_id = await make_order(app, clock.now(), supplier=None, supplier_name="Quiet Mills")
+    # The directory binds Quinn's account to Quiet Mills; Quinn never wrote to the bot.
+    order_id = await make_order(
+        app, clock.now(), supplier="quinn", supplier_chats=False, supplier_name="Quiet Mills"
+    )
     app.bot_username = "tradeguard_bot"  # type: ignore[attr-defined]  # as getMe sets it
     await chat.say("/as buyer alice")
     shown = await submit_late_claim(chat, order_id)
     assert "does not chat with me yet" in shown
     assert "message for" not in shown
+    assert "none is registered yet" not in shown
     dispute = await only_dispute(app)
     assert dispute.invite_token is not None
     command = f"/start inv_{dispute.invite_token}"
@@ -188,24 +192,33 @@ async def test_a_supplier_without_a_chat_is_invited_by_a_link(
     assert f"https://t.me/tradeguard_bot?start=inv_{dispute.invite_token}" in shown
     assert len(f"inv_{dispute.invite_token}") <= 64
 
-    # The buyer cannot answer through their own link.
-    assert "forward it to them" in await chat.say(command)
-
-    await chat.say("/as supplier quinn")
-    shown = await chat.say(command)
-    assert "A buyer has opened dispute #1 against your company" in shown
-    assert "Agreed delivery date" in shown and "How do you answer dispute #1" in shown
+    # The buyer cannot answer through their own link; nor can an account it is forwarded
+    # to. Both are logged, and nothing is written.
+    before = await written(app)
+    with caplog.at_level(logging.INFO, logger="bot.security"):
+        assert "forward it to them" in await chat.say(command)
+        await chat.say("/as supplier mallory")
+        assert "belongs to another Telegram account" in await chat.say(command)
+        assert "not valid" in await chat.say("/start inv_made-up-token")
+    refusals = [r.getMessage() for r in caplog.records if r.name == "bot.security"]
+    assert [m.split(":")[0].split(" to user")[0] for m in refusals] == [
+        "refused invitation (invite_own)",
+        "refused invitation (invite_taken)",
+        "refused invitation (invite_invalid)",
+    ]
+    assert await written(app) == before
     async with app.sessions() as session:
         supplier = await session.scalar(select(Supplier).where(Supplier.name == "Quiet Mills"))
         assert supplier is not None and supplier.telegram_id == terminal_user_id("quinn")
-    assert ("supplier", "supplier_linked") in await event_kinds(app, dispute.id)
 
-    # Once linked, the link is Quinn's: someone else forwarding it gets nowhere.
-    await chat.say("/as supplier mallory")
-    before = await events(app)
-    assert "belongs to another Telegram account" in await chat.say(command)
-    assert "not valid" in await chat.say("/start inv_made-up-token")
-    assert await events(app) == before
+    # Quinn, the bound account, opens it: the claim, and the nudges now that we can write.
+    await chat.say("/as supplier quinn")
+    shown = await chat.say(command)
+    assert "A buyer has opened dispute #1 against your company" in shown
+    assert "Contracted delivery date" in shown and "How do you answer dispute #1" in shown
+    assert ("supplier", "supplier_reached") in await event_kinds(app, dispute.id)
+    assert "supplier_response_due" in await pending_reminders(app, dispute.id)
+    await chat.say("/cancel")
 
     # Quinn answers within the 5 days.
     await chat.say("/as supplier quinn")
@@ -216,8 +229,51 @@ async def test_a_supplier_without_a_chat_is_invited_by_a_link(
     shown = await chat.press("Send the answer")
     assert "message for alice" in shown and "rejects the claim" in shown
     await chat.say("/as buyer alice")
-    await chat.press("Accept or escalate")
-    assert chat.buttons() == ["Escalate to the dispute team", "Withdraw my claim"]
+    shown = await chat.press("Accept or escalate")
+    # The whole answer before the buttons; ending it on top, escalating below.
+    assert "Their explanation: “Shipped on 1 Nov 2026 by sea" in shown
+    assert "They sent no files." in shown
+    assert chat.buttons() == [
+        "Withdraw my claim (no refund)",
+        "Escalate to the dispute team (final)",
+    ]
+    # Withdrawing asks first; "No" goes back with nothing changed.
+    shown = await chat.press("Withdraw my claim")
+    assert "ends with no refund" in shown
+    await chat.press("No, go back")
+    assert (await only_dispute(app)).status == DisputeStatus.SUPPLIER_RESPONDED
+    await chat.press("Withdraw my claim")
+    shown = await chat.press("Yes, withdraw my claim")
+    assert "You withdrew your claim" in shown
+    assert (await only_dispute(app)).resolved_amount == 0
+
+
+async def test_an_invitation_binds_nobody_while_the_supplier_has_no_account(
+    app: App, chat: ChatDriver, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Opening a link used to bind whoever opened it: the buyer's second account could
+    # become the supplier and accept its own claim.
+    order_id = await make_order(app, clock.now(), supplier=None, supplier_name="Quiet Mills")
+    await chat.say("/as buyer alice")
+    shown = await submit_late_claim(chat, order_id)
+    assert "none is registered yet" in shown and "to link their account" in shown
+    dispute = await only_dispute(app)
+    command = f"/start inv_{dispute.invite_token}"
+    before = await written(app)
+    with caplog.at_level(logging.INFO, logger="bot.security"):
+        await chat.say("/as supplier alice-second-phone")
+        said = await chat.say(command)
+    assert "none is registered yet" in said and "to link their account" in said
+    assert any(
+        "invite_unbound" in r.getMessage() and r.levelno == logging.WARNING
+        for r in caplog.records
+        if r.name == "bot.security"
+    )
+    assert await written(app) == before
+    async with app.sessions() as session:
+        supplier = await session.scalar(select(Supplier).where(Supplier.name == "Quiet Mills"))
+        assert supplier is not None and supplier.telegram_id is None
+    assert f"no dispute #{dispute.id} of yours" in await chat.say(f"/respond {dispute.id}")
 
 
 async def test_answering_ends_the_supplier_reminders_and_the_escalation_notice(

@@ -134,6 +134,7 @@ async def test_team_decision_above_the_cap_is_refused(
     await tick(chat, clock, timedelta(days=5))
     await chat.say(f"/resolve {dispute.id}")
     await chat.press("Escalate")
+    await chat.press("Yes, escalate")
     await chat.press("Skip")
     assert (await only_dispute(app)).status == DisputeStatus.ESCALATED
     tess = await person(app, "tess")
@@ -224,6 +225,7 @@ async def test_typed_and_forged_amounts_in_the_conversations_are_refused(
     await chat.say("/as buyer alice")
     await chat.say(f"/resolve {dispute.id}")
     await chat.press("Escalate")
+    await chat.press("Yes, escalate")
     await chat.press("Skip")
     await chat.say("/as team tess")
     await chat.say(f"/queue {dispute.id}")

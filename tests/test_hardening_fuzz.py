@@ -121,6 +121,14 @@ FIND_AND_ORDER: Path = [
     ("order", "inspection_provider", Pick("sgs")),
     ("order", "coverage_type", Pick("pre_delivery")),
     ("order", "advance", Say("1000 USD")),
+    ("order", "review", Pick("terms")),
+    ("order", "incoterm", Pick("FOB")),
+    ("order", "incoterm_place", Say("Ningbo, China")),
+    ("order", "destination", Say("Hamburg, Germany")),
+    ("order", "tolerance", Pick("5")),
+    ("order", "aql_level", Pick("II")),
+    ("order", "buyer_party", Say("Fuzz GmbH, Hauptstrasse 1, Berlin")),
+    ("order", "supplier_party", Say("Hangzhou Silkway Textiles Co., Ltd., Hangzhou")),
     ("order", "review", Pick("confirm")),
 ]
 ORDER_FROM_SCRATCH: Path = [
@@ -171,8 +179,17 @@ DISPUTE_LATE: Path = [
     ("dispute", "order", Pick(_is("order"))),
     ("dispute", "contact", Pick("go")),
     ("dispute", "ground", Pick("late_delivery")),
-    ("dispute", "contracted", Pick(lambda value, c: isinstance(value, str))),
-    ("dispute", "actual", Pick(lambda value, c: bool(value))),
+    ("dispute", "record", Pick("right")),
+    ("dispute", "documents", Pick("missing", repeat=True)),
+    ("dispute", "amount", Pick(lambda value, c: isinstance(value, dict))),
+    ("dispute", "review", Pick("submit")),
+]
+DISPUTE_RECORD_WRONG: Path = [
+    (None, None, Say(lambda c: f"/dispute {c['order']}")),
+    ("dispute", "contact", Pick("go")),
+    ("dispute", "ground", Pick("late_delivery")),
+    ("dispute", "record", Pick("wrong")),
+    ("dispute", "record_note", Say("The goods arrived on 20 Nov, not on the date recorded.")),
     ("dispute", "documents", Pick("missing", repeat=True)),
     ("dispute", "amount", Pick(lambda value, c: isinstance(value, dict))),
     ("dispute", "review", Pick("submit")),
@@ -210,6 +227,7 @@ ESCALATE: Path = [
     (None, None, Say("/resolve")),
     ("dispute_decide", "pick", Pick(_is("dispute"))),
     ("dispute_decide", "choice", Pick("escalate")),
+    ("dispute_decide", "confirm", Pick("yes")),
     ("dispute_decide", "note", Say("The goods arrived 20 days late; see the B/L of 1 Nov 2026.")),
 ]
 DECIDE: Path = [
@@ -236,7 +254,8 @@ CONSUMING = frozenset(
         ("queue", "review"),
     }
 )
-FRAGILE = frozenset({("dispute_decide", "note")})
+# "No, go back" at the confirmation leaves the step: rebuilt too.
+FRAGILE = frozenset({("dispute_decide", "note"), ("dispute_decide", "confirm")})
 
 
 # -- the worlds the roads start from ------------------------------------------------------------
@@ -365,6 +384,7 @@ SCENARIOS = (
     Scenario("approve", a_registration_to_review, APPROVE),
     Scenario("dispute_late", a_paid_order, DISPUTE_LATE),
     Scenario("dispute_not_as_specified", a_paid_order, DISPUTE_NOT_AS_SPECIFIED),
+    Scenario("dispute_record_wrong", a_paid_order, DISPUTE_RECORD_WRONG),
     Scenario("dispute_answer", a_claim_to_answer, ANSWER_PARTLY),
     Scenario("dispute_decide", an_answered_claim, ESCALATE),
     Scenario("queue", an_escalated_claim, DECIDE),

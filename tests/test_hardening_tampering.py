@@ -248,7 +248,10 @@ async def test_replayed_and_forged_buttons_change_nothing(
 async def test_guessed_invitation_links_are_refused(
     app: App, chat: ChatDriver, clock: FrozenClock, records: Records
 ) -> None:
-    order_id = await make_order(app, clock.now(), supplier=None, supplier_name="Quiet Mills")
+    # Quinn's account is bound to Quiet Mills but has never written to the bot.
+    order_id = await make_order(
+        app, clock.now(), supplier="quinn", supplier_chats=False, supplier_name="Quiet Mills"
+    )
     await chat.say("/as buyer alice")
     await submit_late_claim(chat, order_id)
     dispute = await only_dispute(app)
@@ -392,6 +395,7 @@ async def test_a_buyer_posing_as_the_dispute_team_is_refused(
     await chat.chat.dispatcher.dispatch_due()  # the "you may escalate" notice, first
     await chat.say(f"/resolve {dispute.id}")
     await chat.press("Escalate")
+    await chat.press("Yes, escalate")
     await chat.press("Skip")
     assert (await only_status(app, dispute.id)) == DisputeStatus.ESCALATED
     team_member = Person(app, "tess")

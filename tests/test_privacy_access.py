@@ -28,7 +28,9 @@ SECRETS = ("ZEBRA-77", "KANGAROO-55", "OCELOT-31", "po-zebra.pdf", "bl-kangaroo.
 
 def a_file(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
-    path.write_bytes(f"contents of {name}".encode())
+    # Real first bytes: evidence is judged by what a file is, not by its name.
+    magic = {"pdf": b"%PDF-1.4\n", "jpg": b"\xff\xd8\xff\xe0", "png": b"\x89PNG\r\n\x1a\n"}
+    path.write_bytes(magic.get(name.rsplit(".", 1)[-1], b"") + f"contents of {name}".encode())
     return path
 
 
@@ -37,8 +39,7 @@ async def claim_with_a_file(chat: ChatDriver, order_id: int, upload: Path) -> st
     await chat.say(f"/dispute {order_id}")
     await chat.press("I have")
     await chat.say(CLAIM_WORDS)
-    await chat.press("Use")
-    shown = await chat.press("when receipt was confirmed")
+    shown = await chat.press("The record is right")
     assert "purchase order" in shown
     assert "Received: po-zebra.pdf" in await chat.say(f"/file {upload}")
     shown = await chat.press("Next")
@@ -71,6 +72,7 @@ async def escalated_dispute(app: App, chat: ChatDriver, clock: FrozenClock, tmp_
     await chat.say("/as buyer alice")
     await chat.say(f"/resolve {dispute.id}")
     await chat.press("Escalate to the dispute team")
+    await chat.press("Yes, escalate")
     await chat.say(NOTE)
     return dispute.id
 

@@ -13,7 +13,7 @@ UNIQUE ``idempotency_key``, so a double-pressed "submit" creates one dispute.
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import UTC
 from typing import Any
 
 from bot.flows.base import STAY, Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
@@ -28,6 +28,7 @@ from bot.flows.dispute_steps import (
 )
 from bot.flows.dispute_texts import (
     cap_reason,
+    disputed_fact_line,
     ground_label,
     invite_lines,
     item_lines,
@@ -39,18 +40,19 @@ from bot.flows.order_items import item_label
 from bot.flows.policy_text import checklist_item_name, explain_refusal, explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
-from bot.i18n import _, current_zone, day, lazy_gettext, moment
+from bot.i18n import _, lazy_gettext, moment
 from bot.services import disputes
 from bot.services.authz import Forbidden
+from bot.services.delivery_record import delivery_record
 from bot.services.disputes import Claim, DisputeRefused, EvidenceFile
 from policy import (
+    MIN_RECORD_NOTE,
     Ground,
-    PolicyError,
     Refusal,
     classify_ground,
     detect_vague,
     evidence_items,
-    parse_deadline,
+    long_enough,
     required_documents,
 )
 from storage.models import Order
@@ -238,80 +240,66 @@ async def take_ground(ctx: Ctx, answer: Answer) -> str:
     return ground.value
 
 
-# -- late delivery: the dates ------------------------------------------------------------------
+# -- late delivery: the facts from the record ------------------------------------------------
 
 
-def read_date(text: str) -> date:
-    # policy reads dates; any day at all is acceptable here, so "today" is the earliest one.
-    try:
-        return parse_deadline(text, date.min)
-    except PolicyError as err:
-        raise Invalid(explain_spec_error(err)) from None
-
-
-def today(ctx: Ctx) -> date:
-    """The buyer's own calendar day: dates they type are days where they are."""
-    return ctx.now.astimezone(current_zone()).date()
-
-
-async def ask_contracted(ctx: Ctx) -> Prompt:
+async def ask_record(ctx: Ctx) -> Prompt:
+    """The contracted date, the shipment and the receipt as the order's record has them,
+    and the lateness computed from them: nothing here is typed by the buyer."""
     order = await order_of(ctx)
-    text = _(
-        "Which delivery date did you agree with the supplier? Type it like <code>2026-12-01</code>."
-    )
-    choices = []
-    if order.delivery_deadline is not None:
-        agreed = order.delivery_deadline.astimezone(current_zone()).date()
-        text += "\n" + _("Your order says {date}.").format(date=day(agreed))
-        choices = [[Choice(_("Use {date}").format(date=day(agreed)), agreed.isoformat())]]
-    return Prompt(text=text, choices=choices)
-
-
-async def take_contracted(ctx: Ctx, answer: Answer) -> str:
-    agreed = date.fromisoformat(answer.choice) if answer.pressed else read_date(answer.text or "")
-    if agreed >= today(ctx):
-        raise Invalid(
-            _("{date} has not passed yet, so the delivery cannot be late.").format(date=day(agreed))
-        )
-    return agreed.isoformat()
-
-
-async def ask_actual(ctx: Ctx) -> Prompt:
-    order = await order_of(ctx)
-    choices = []
-    received = order.receipt_confirmed_at or order.auto_confirmed_at
-    if received is not None:
-        arrived = received.astimezone(current_zone()).date()
-        choices.append(
-            [
-                Choice(
-                    _("On {date}, when receipt was confirmed").format(date=day(arrived)),
-                    arrived.isoformat(),
-                )
-            ]
-        )
-    choices.append([Choice(_("Not arrived yet"), "")])
-    return Prompt(
-        text=_("When did the goods arrive? Type the date, or choose."),
-        choices=choices,
-    )
-
-
-async def take_actual(ctx: Ctx, answer: Answer) -> str | None:
-    agreed = date.fromisoformat(ctx.data["contracted"])
-    if answer.pressed and answer.choice == "":
-        return None  # today is after the agreed date (checked above): late already
-    arrived = date.fromisoformat(answer.choice) if answer.pressed else read_date(answer.text or "")
-    if arrived > today(ctx):
-        raise Invalid(_("{date} is in the future.").format(date=day(arrived)))
-    if arrived <= agreed:
-        raise Invalid(
+    facts = delivery_record(order).as_details(ctx.now.astimezone(UTC).date())
+    lines = [_("<b>From the order's records</b>"), *late_lines(facts)]
+    if facts["days_late"] <= 0:
+        lines.append(
             _(
-                "Arriving on {arrived} is not late: the agreed date was {agreed}. A late-delivery "
-                "claim needs goods that arrived after it."
-            ).format(arrived=day(arrived), agreed=day(agreed))
+                "By these records the delivery was not late. If a record is wrong, say what "
+                "is wrong and the dispute team will check it."
+            )
         )
-    return arrived.isoformat()
+    else:
+        lines.append(_("Is this record right?"))
+    return Prompt(
+        text="\n".join(lines),
+        choices=[
+            [Choice(_("The record is right"), "right")],
+            [Choice(_("Something in it is wrong"), "wrong")],
+        ],
+        accepts_text=False,
+    )
+
+
+async def take_record(ctx: Ctx, answer: Answer) -> str:
+    if not answer.pressed or answer.choice not in ("right", "wrong"):
+        raise Invalid(_("Please press one of the buttons."))
+    if answer.choice == "right":
+        order = await order_of(ctx)
+        if delivery_record(order).days_late(ctx.now.astimezone(UTC).date()) <= 0:
+            raise Invalid(
+                _("By the records the delivery was not late, so it cannot be claimed as late.")
+            )
+        ctx.data.pop("record_note", None)
+    return str(answer.choice)
+
+
+async def ask_record_note(ctx: Ctx) -> Prompt:
+    return Prompt(
+        text=_(
+            'What is wrong in the record, and what really happened? For example: "The goods '
+            "arrived on 20 Feb, not 1 Feb; the carrier's proof of delivery shows it.\" The "
+            "supplier and the dispute team will see it as a fact you dispute."
+        )
+    )
+
+
+async def take_record_note(ctx: Ctx, answer: Answer) -> str:
+    note = " ".join((answer.text or "").split())
+    if not long_enough(note, MIN_RECORD_NOTE):
+        raise refused(DisputeRefused("note_too_short", minimum=MIN_RECORD_NOTE))
+    return note[: disputes.MAX_NOTE]
+
+
+def disputing_record(ctx: Ctx) -> bool:
+    return on_ground(Ground.LATE_DELIVERY)(ctx) and ctx.data.get("record") == "wrong"
 
 
 # -- not as specified: which items, and what arrived ---------------------------------------
@@ -507,7 +495,9 @@ async def summary(ctx: Ctx) -> list[str]:
         _("Ground: {ground}").format(ground=ground_label(ground)),
     ]
     if ground == Ground.LATE_DELIVERY:
-        lines += late_lines(ctx.data["contracted"], ctx.data.get("actual"))
+        lines += late_lines(delivery_record(order).as_details(ctx.now.astimezone(UTC).date()))
+        if ctx.data.get("record") == "wrong" and ctx.data.get("record_note"):
+            lines.append(disputed_fact_line(ctx.data["record_note"]))
     lines += item_lines(ctx.data.get("received") or {})
     marks = {**(ctx.data.get("documents") or {}), **(ctx.data.get("evidence") or {})}
     for item, provided in marks.items():
@@ -541,10 +531,10 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
         return Goto(str(answer.choice), then_return=True)
     ground = Ground(ctx.data["ground"])
     if ground == Ground.LATE_DELIVERY:
-        details: dict[str, Any] = {
-            "contracted": ctx.data["contracted"],
-            "actual": ctx.data.get("actual"),
-        }
+        # The dates are the record's: the service reads them from the order itself.
+        details: dict[str, Any] = {}
+        if ctx.data.get("record") == "wrong":
+            details["record_note"] = ctx.data.get("record_note", "")
     else:
         details = {"items": ctx.data["received"]}
     if ctx.data.get("said"):
@@ -607,10 +597,8 @@ FLOWS = [
             Step("order", ask_order, take_order, when=lambda ctx: not ctx.data.get("order_given")),
             Step("contact", ask_contact, take_contact),
             Step("ground", ask_ground, take_ground, when=going_on),
-            Step(
-                "contracted", ask_contracted, take_contracted, when=on_ground(Ground.LATE_DELIVERY)
-            ),
-            Step("actual", ask_actual, take_actual, when=on_ground(Ground.LATE_DELIVERY)),
+            Step("record", ask_record, take_record, when=on_ground(Ground.LATE_DELIVERY)),
+            Step("record_note", ask_record_note, take_record_note, when=disputing_record),
             Step("items", ask_items, take_items, when=on_ground(Ground.NOT_AS_SPECIFIED)),
             Step("received", ask_received, take_received, when=on_ground(Ground.NOT_AS_SPECIFIED)),
             checklist_step(

@@ -3,7 +3,7 @@
 They see the whole claim with every file, then accept the refund, offer part of it, or
 reject it with a precise explanation and counter-evidence. A supplier who has never
 written to the bot is reached by the invitation the buyer forwards (``/start inv_...``),
-which links their Telegram account to the supplier entry and opens the claim.
+which opens the claim only for the Telegram account bound to the supplier entry.
 """
 
 from __future__ import annotations
@@ -282,11 +282,12 @@ async def finish(ctx: Ctx) -> list[Reply]:
 
 @deep_link(disputes.INVITE_PREFIX)
 async def open_invite(ctx: Ctx, token: str) -> FinishResult:
-    """``/start inv_<token>``: the invited supplier arrives; link them and open the claim."""
+    """``/start inv_<token>``: the supplier's bound account arrives; open the claim."""
     try:
-        dispute = await disputes.link_supplier(ctx.session, ctx.user, token, ctx.now)
+        dispute = await disputes.open_invite(ctx.session, ctx.user, token, ctx.now)
     except DisputeRefused as exc:
-        # Someone else's link (or the buyer's own) cannot be an accident; a stale one can.
+        # A link opened by the buyer, by an account it was forwarded to, or before the
+        # supplier has an account is someone else's; a stale one may be an accident.
         log_refusal(ctx, f"invitation ({exc.code})", token, suspicious=exc.code != "invite_invalid")
         raise refused(exc) from None
     welcome = Reply(

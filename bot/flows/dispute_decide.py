@@ -3,15 +3,20 @@
 After an answer the buyer may take it (the dispute is resolved with the offered amount)
 or, finding it unsatisfactory, hand the file to the dispute team. A silent supplier
 lets the buyer escalate once the answer deadline has passed, and not before.
+
+The buyer decides informed: the supplier's whole answer (amount, explanation, every
+file they sent) is shown before the buttons. The buttons keep their places (ending the
+dispute on top, escalating below) and say what they do; withdrawing and escalating,
+neither of which can be undone, ask for a confirmation.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Invalid, Prompt, Step
+from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
 from bot.flows.dispute_steps import current_dispute, dispute_arg, refused, team_of
-from bot.flows.dispute_texts import answer_sentence, ground_label, show
+from bot.flows.dispute_texts import answer_file, answer_sentence, ground_label, show
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply
 from bot.i18n import _, lazy_gettext, money
@@ -27,7 +32,7 @@ MAX_NOTE = 1000
 async def start(ctx: Ctx) -> None:
     if ctx.arg:
         dispute = await dispute_arg(ctx, ctx.arg, ("buyer",))
-        check_open(ctx, dispute)
+        await check_open(ctx, dispute)
         ctx.data["dispute"] = dispute.id
         ctx.data["given"] = True
         return
@@ -35,9 +40,11 @@ async def start(ctx: Ctx) -> None:
         raise Invalid(_("None of your disputes is waiting for your decision."))
 
 
-def check_open(ctx: Ctx, dispute: Dispute) -> None:
-    """Something to decide: an answer to accept, or the right to escalate."""
+async def check_open(ctx: Ctx, dispute: Dispute) -> None:
+    """Something to decide: an answer to accept, or the right to escalate. The answer is
+    shown in full, with the supplier's files, before anything is asked."""
     if dispute.status == DisputeStatus.SUPPLIER_RESPONDED:
+        ctx.notes.extend(await answer_file(ctx.session, dispute))
         return
     try:
         disputes.check_can_escalate(dispute, ctx.app.rules, ctx.now)
@@ -67,7 +74,7 @@ async def ask_pick(ctx: Ctx) -> Prompt:
 async def take_pick(ctx: Ctx, answer: Answer) -> int:
     raw = str(answer.choice) if answer.pressed else (answer.text or "")
     dispute = await dispute_arg(ctx, raw, ("buyer",))
-    check_open(ctx, dispute)
+    await check_open(ctx, dispute)
     return dispute.id
 
 
@@ -80,12 +87,13 @@ async def ask_choice(ctx: Ctx) -> Prompt:
     )
     # Translators: {answer} is a whole sentence, e.g. "Acme Ltd rejects the claim."
     lines = [_("<b>Dispute #{id}</b>: {answer}").format(id=dispute.id, answer=answer)]
-    escalate = [Choice(_("Escalate to the dispute team"), "escalate")]
+    escalate = [Choice(_("Escalate to the dispute team (final)"), "escalate")]
     if dispute.supplier_answer in ("accept", "partial") and offer is not None:
-        choices = [[Choice(_("Accept {amount}").format(amount=show(offer)), "accept")], escalate]
+        end = [Choice(_("Accept the refund of {amount}").format(amount=show(offer)), "accept")]
+        choices = [end, escalate]
     elif dispute.supplier_answer == "reject":
         lines.append(_("You can take it to the dispute team, or withdraw your claim."))
-        choices = [escalate, [Choice(_("Withdraw my claim"), "accept")]]
+        choices = [[Choice(_("Withdraw my claim (no refund)"), "withdraw")], escalate]
     else:
         lines.append(
             _(
@@ -98,20 +106,64 @@ async def ask_choice(ctx: Ctx) -> Prompt:
 
 
 async def take_choice(ctx: Ctx, answer: Answer) -> str:
-    if not answer.pressed or answer.choice not in ("accept", "escalate"):
+    if not answer.pressed or answer.choice not in ("accept", "withdraw", "escalate"):
+        raise Invalid(_("Please press one of the buttons."))
+    dispute = await current_dispute(ctx)
+    # The choice must be one this answer offers (a stale button of another state is not).
+    offered = {
+        "accept": dispute.supplier_answer in ("accept", "partial"),
+        "withdraw": dispute.supplier_answer == "reject",
+        "escalate": True,
+    }
+    if not offered[str(answer.choice)]:
         raise Invalid(_("Please press one of the buttons."))
     if answer.choice == "accept":
-        try:
-            await disputes.accept_answer(
-                ctx.session,
-                ctx.user,
-                (await current_dispute(ctx)).id,
-                is_team=ctx.is_team,
-                now=ctx.now,
-            )
-        except DisputeRefused as exc:
-            raise refused(exc) from None
+        await accept(ctx)
     return str(answer.choice)
+
+
+async def accept(ctx: Ctx) -> None:
+    try:
+        await disputes.accept_answer(
+            ctx.session,
+            ctx.user,
+            (await current_dispute(ctx)).id,
+            is_team=ctx.is_team,
+            now=ctx.now,
+        )
+    except DisputeRefused as exc:
+        raise refused(exc) from None
+
+
+async def ask_confirm(ctx: Ctx) -> Prompt:
+    dispute = await current_dispute(ctx)
+    if ctx.data.get("choice") == "withdraw":
+        text = _(
+            "Withdraw your claim on dispute #{id}? The dispute ends with no refund and cannot "
+            "be opened again on this order."
+        ).format(id=dispute.id)
+        yes = Choice(_("Yes, withdraw my claim"), "yes")
+    else:
+        text = _(
+            "Escalate dispute #{id} to the dispute team? They decide on the whole file and "
+            "their decision is final for both parties."
+        ).format(id=dispute.id)
+        yes = Choice(_("Yes, escalate"), "yes")
+    return Prompt(text=text, choices=[[yes], [Choice(_("No, go back"), "no")]], accepts_text=False)
+
+
+async def take_confirm(ctx: Ctx, answer: Answer) -> Any:
+    if not answer.pressed or answer.choice not in ("yes", "no"):
+        raise Invalid(_("Please press one of the buttons."))
+    if answer.choice == "no":
+        return Goto("choice")
+    if ctx.data.get("choice") == "withdraw":
+        await accept(ctx)  # after a rejection, taking the answer is withdrawing: no refund
+    return "yes"
+
+
+def confirming(ctx: Ctx) -> bool:
+    return ctx.data.get("choice") in ("withdraw", "escalate")
 
 
 async def ask_note(ctx: Ctx) -> Prompt:
@@ -154,7 +206,11 @@ def escalating(ctx: Ctx) -> Any:
 
 async def finish(ctx: Ctx) -> list[Reply]:
     dispute = await current_dispute(ctx)
-    if dispute.status == DisputeStatus.RESOLVED:
+    if dispute.status == DisputeStatus.RESOLVED and ctx.data.get("choice") == "withdraw":
+        text = _(
+            "You withdrew your claim: dispute #{id} is closed. The supplier has been told."
+        ).format(id=dispute.id)
+    elif dispute.status == DisputeStatus.RESOLVED:
         text = _("Dispute #{id} is resolved: refund {amount}. The supplier has been told.").format(
             id=dispute.id, amount=money(dispute.resolved_amount or 0, dispute.currency)
         )
@@ -174,6 +230,7 @@ FLOWS = [
         steps=(
             Step("pick", ask_pick, take_pick, when=lambda ctx: not ctx.data.get("given")),
             Step("choice", ask_choice, take_choice),
+            Step("confirm", ask_confirm, take_confirm, when=confirming, counted=False),
             Step("note", ask_note, take_note, when=escalating),
         ),
         finish=finish,

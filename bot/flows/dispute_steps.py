@@ -8,6 +8,7 @@ become ``Evidence`` rows, in the same transaction as the dispute they belong to.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from bot.flows.base import STAY, Answer, Choice, Ctx, Invalid, Prompt, Step
@@ -17,10 +18,12 @@ from bot.flows.refusals import log_refusal
 from bot.flows.replies import esc
 from bot.flows.uploads import fit_to_keep
 from bot.i18n import _, ngettext
+from bot.i18n import number as format_number
 from bot.services import disputes
 from bot.services.authz import Forbidden, Party
 from bot.services.disputes import DisputeRefused, EvidenceFile
 from policy import Money, PolicyError
+from policy.evidence_files import acceptable
 from storage.models import Dispute
 
 MAX_FILES = 40  # per claim or answer: keeps the conversation row small
@@ -73,6 +76,10 @@ def money_of(data: dict[str, str]) -> Money:
     return Money.of(data["amount"], data["currency"])
 
 
+def megabytes(size: int) -> str:
+    return format_number((Decimal(size) / Decimal(1024 * 1024)).quantize(Decimal("0.1")))
+
+
 def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
     """Keep an uploaded file in the flow data under a checklist item; say it arrived."""
     assert answer.attachment is not None
@@ -86,8 +93,24 @@ def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
                 MAX_FILES,
             ).format(n=MAX_FILES)
         )
+    limit = megabytes(ctx.app.settings.max_upload_bytes)
     if attachment.size is not None and attachment.size > ctx.app.settings.max_upload_bytes:
-        raise Invalid(_("That file is too large; please send a smaller copy or a PDF."))
+        raise Invalid(
+            _("That file is too large: evidence files can be up to {limit} MB each.").format(
+                limit=limit
+            )
+        )
+    if attachment.kind == "document" and not acceptable(
+        attachment.mime_type, attachment.file_name, attachment.head
+    ):
+        log_refusal(ctx, "evidence file type", (attachment.file_name, attachment.mime_type))
+        raise Invalid(
+            _(
+                "I can't accept {name} as evidence. I accept images, PDF, video and office "
+                "documents (Word, Excel, PowerPoint, OpenDocument, text), up to {limit} MB "
+                "each."
+            ).format(name=esc(attachment.file_name or _("this file")), limit=limit)
+        )
     file = EvidenceFile(
         item=item,
         file_id=attachment.file_id,

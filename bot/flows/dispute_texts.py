@@ -193,6 +193,11 @@ def refusal_text(refused: DisputeRefused) -> str:
         "invite_taken": lambda: _(
             "This invitation belongs to another Telegram account, the one the supplier registered."
         ),
+        "invite_unbound": lambda: _(
+            "This invitation works only for the Telegram account registered for {supplier}, "
+            "and none is registered yet. The supplier first asks the dispute team to link "
+            "their account; then the invitation opens the claim."
+        ).format(supplier=esc(p["supplier"])),
         "already_answered": lambda: _(
             "This claim has already been answered. Status: {status}."
         ).format(status=status_label(p["status"])),
@@ -218,6 +223,18 @@ def refusal_text(refused: DisputeRefused) -> str:
             "This dispute is not waiting for the dispute team. Status: {status}."
         ).format(status=status_label(p["status"])),
         "reason_required": lambda: _("Please give the reason for the decision."),
+        "reason_too_short": lambda: _(
+            "Please give a real reason, at least {n} characters: which terms were or were not "
+            "met, and what the evidence showed."
+        ).format(n=p["minimum"]),
+        "note_too_short": lambda: _(
+            "Please say what is wrong in the record and what really happened, in at least "
+            "{n} characters."
+        ).format(n=p["minimum"]),
+        "not_late_by_record": lambda: _(
+            "By the order's records the delivery was not late. If a record is wrong, say so "
+            "in the claim and the dispute team will check it."
+        ),
         "amount_negative": lambda: _("A refund cannot be negative."),
         "over_cap": lambda: _(
             "A refund cannot exceed {cap}: {why}. The programme pays no more than that."
@@ -245,6 +262,14 @@ def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
     if username:
         lines.append(f"https://t.me/{esc(username)}?start={payload}")
     lines.append(_("Or they send me: <code>/start {payload}</code>").format(payload=payload))
+    if supplier.telegram_id is None:
+        # The link opens the claim only for the supplier's bound account (never by itself).
+        lines.append(
+            _(
+                "It works only from the Telegram account registered for {supplier}, and none "
+                "is registered yet: they first ask the dispute team to link their account."
+            ).format(supplier=esc(supplier.name))
+        )
     return lines
 
 
@@ -267,20 +292,49 @@ def split_text(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
 # -- the claim file ------------------------------------------------------------------------
 
 
-def late_lines(contracted: str | None, actual: str | None) -> list[str]:
-    """The agreed and the actual delivery dates (ISO dates), and how late that is."""
+def late_lines(facts: dict[str, Any]) -> list[str]:
+    """A late delivery's facts (ISO dates, from the order's record): the contracted date,
+    the shipment, the receipt, and how late that is."""
     lines = []
+    contracted = facts.get("contracted")
     if contracted:
         lines.append(
-            _("Agreed delivery date: {date}").format(date=day(date.fromisoformat(contracted)))
+            _("Contracted delivery date: {date}").format(date=day(date.fromisoformat(contracted)))
         )
-    if not actual:
-        return [*lines, _("Delivered: not yet")]
-    delivered = _("Delivered: {date}").format(date=day(date.fromisoformat(actual)))
-    late = (date.fromisoformat(actual) - date.fromisoformat(contracted)).days if contracted else 0
-    if late > 0:
-        delivered += " " + ngettext("({n} day late)", "({n} days late)", late).format(n=late)
-    return [*lines, delivered]
+    shipped = facts.get("shipped")
+    if shipped:
+        line = _("Shipped: {date}").format(date=day(date.fromisoformat(shipped)))
+        if facts.get("carrier"):
+            line += " " + _("({carrier}, tracking {tracking})").format(
+                carrier=esc(facts["carrier"]), tracking=esc(facts.get("tracking") or "-")
+            )
+        lines.append(line)
+    elif contracted:
+        lines.append(_("Shipped: no shipment recorded"))
+    actual = facts.get("actual")
+    if actual:
+        by = (
+            _("confirmed by the buyer")
+            if facts.get("received_by") == "buyer"
+            else _("confirmed automatically when the time ran out")
+        )
+        lines.append(
+            _("Received: {date} ({by})").format(date=day(date.fromisoformat(actual)), by=by)
+        )
+    else:
+        lines.append(_("Received: not yet"))
+    late = facts.get("days_late")
+    if late is None and contracted and actual:  # claims filed before the record was used
+        late = max(0, (date.fromisoformat(actual) - date.fromisoformat(contracted)).days)
+    if late:
+        lines.append(ngettext("{n} day late", "{n} days late", late).format(n=late))
+    if facts.get("record_note"):
+        lines.append(disputed_fact_line(facts["record_note"]))
+    return lines
+
+
+def disputed_fact_line(note: str) -> str:
+    return _("⚠️ Disputed by the buyer: the record is wrong: “{note}”").format(note=esc(note))
 
 
 def item_lines(items: dict[str, dict[str, str]]) -> list[str]:
@@ -310,7 +364,7 @@ def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]
     if details.get("description"):
         lines.append(_("In the buyer's words: “{text}”").format(text=esc(details["description"])))
     if dispute.ground == Ground.LATE_DELIVERY:
-        lines += late_lines(details.get("contracted"), details.get("actual"))
+        lines += late_lines(details)
     lines += item_lines(details.get("items") or {})
     lines.append(
         _("Refund requested: {requested}; the programme can pay at most {cap} ({why}).").format(
@@ -399,6 +453,36 @@ async def claim_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
     return replies
 
 
+async def answer_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
+    """The supplier's whole answer as the buyer reads it before accepting or escalating:
+    the amount, the explanation and every file the supplier sent."""
+    supplier = await disputes.get_supplier(session, dispute.supplier_id)
+    lines = [
+        _("<b>The answer of {supplier}</b>").format(supplier=esc(supplier.name)),
+        answer_sentence(
+            supplier, dispute.supplier_answer, _str(dispute.supplier_offer), dispute.currency
+        ),
+    ]
+    explanation = await disputes.answer_explanation(session, dispute)
+    if explanation:
+        lines.append(_("Their explanation: “{text}”").format(text=esc(explanation)))
+    else:
+        lines.append(_("They gave no explanation."))
+    files = [
+        f for f in await disputes.evidence_of(session, dispute) if f.owner_id != dispute.buyer_id
+    ]
+    if files:
+        lines.append(
+            ngettext(
+                "They sent {n} file; it follows.", "They sent {n} files; they follow.", len(files)
+            ).format(n=len(files))
+        )
+    else:
+        lines.append(_("They sent no files."))
+    replies = [Reply(text=text) for text in split_text(lines)]
+    return replies + evidence_replies(files, await owner_names(session, dispute))
+
+
 async def team_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
     """Everything the team needs: the contract, the payment, the claim, every file and
     every event with its time."""
@@ -475,6 +559,8 @@ def event_text(event: DisputeEvent) -> str:
         return _("the buyer received an invitation link for the supplier")
     if kind == disputes.SUPPLIER_LINKED:
         return _("joined through the invitation")
+    if kind == disputes.SUPPLIER_REACHED:
+        return _("opened the invitation from their registered account")
     if kind == disputes.ANSWERED:
         text = answer_label(p.get("answer"), p.get("offer"), currency)
         if p.get("explanation"):

@@ -31,9 +31,11 @@ from bot.flows.find import supplier_results
 from bot.flows.order_items import (
     ITEM_STEPS,
     decompose,
+    item_display,
     item_label,
 )
 from bot.flows.order_steps import WHEN, draft_order, spec_steps, sync_draft, today_for
+from bot.flows.order_terms import OPEN, TERMS_STEPS, terms_steps
 from bot.flows.order_text import (
     money_data,
     money_from,
@@ -54,6 +56,12 @@ from policy import CoverageType, Money, PolicyError, ShippingMode
 from storage.models import OrderStatus
 
 # -- start --------------------------------------------------------------------------------
+
+
+OWN_COMPANY = lazy_gettext(
+    "Your Telegram account speaks for this supplier, so you cannot order from it: "
+    "nobody can be both the buyer and the supplier of one order. Choose another supplier."
+)
 
 
 async def start(ctx: Ctx) -> None:
@@ -86,7 +94,11 @@ async def _start_new(ctx: Ctx, arg: str) -> None:
         # The argument came from a button we made, or was typed: trust neither.
         log_refusal(ctx, "supplier for a new order", arg)
         raise Invalid(_("That supplier is not in the directory. Search again with /find."))
-    order = await orders.create_draft(ctx.session, ctx.user, supplier, total, ctx.now)
+    try:
+        order = await orders.create_draft(ctx.session, ctx.user, supplier, total, ctx.now)
+    except orders.OwnCompany:
+        log_refusal(ctx, "order from own company", supplier.id)
+        raise Invalid(str(OWN_COMPANY)) from None
     ctx.data.update(order_id=order.id, supplier_id=supplier.id, amount=money_data(total))
     ctx.note(
         _("Draft order #{id} with {supplier} for {amount}. Now the specification.").format(
@@ -182,6 +194,9 @@ async def take_supplier(ctx: Ctx, answer: Answer) -> Any:
     if supplier is None:
         raise Invalid(_("That supplier is no longer in the directory."))
     amount = money_from(ctx.data["amount"])
+    if orders.speaks_for(supplier, ctx.user):  # the services refuse it too
+        log_refusal(ctx, "order from own company", supplier.id)
+        raise Invalid(str(OWN_COMPANY))
     if "order_id" in ctx.data:
         order = await draft_order(ctx)
         await orders.change_draft_terms(ctx.session, order, ctx.user, ctx.now, supplier=supplier)
@@ -265,7 +280,7 @@ async def ask_review(ctx: Ctx) -> Prompt:
     ]
     for item in ITEM_STEPS:
         value = spec.get(item)
-        shown = esc(value["display"]) if value else _("<i>not answered yet</i>")
+        shown = esc(item_display(item, value)) if value else _("<i>not answered yet</i>")
         lines.append(f"<b>{item_label(item)}</b>: {shown}")
     missing = orders.missing_items(order)
     lines.append("")
@@ -283,6 +298,7 @@ async def ask_review(ctx: Ctx) -> Prompt:
     edits = [Choice(edit_label(item_label(i)), {"edit": i}) for i in ITEM_STEPS]
     edits.append(Choice(edit_label(_("Amount")), {"edit": "amount"}))
     rows = [top] + [edits[i : i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Choice(_("Contract terms: Incoterms, tolerance, inspection, parties"), "terms")])
     return Prompt(text="\n".join(lines), choices=rows, accepts_text=False)
 
 
@@ -302,6 +318,9 @@ async def take_review(ctx: Ctx, answer: Answer) -> Any:
         return Goto(first, then_return=True)
     if isinstance(choice, dict) and "goto" in choice:
         return Goto(str(choice["goto"]))
+    if choice == "terms":  # the contract terms, one question after another, then back here
+        ctx.data[OPEN] = True
+        return Goto(TERMS_STEPS[0])
     await _check_before_confirming(ctx)
     return "confirm"
 
@@ -341,16 +360,20 @@ async def finish(ctx: Ctx) -> list[Reply]:
     coverage = spec["coverage"]
     kind = CoverageType(coverage["type"])
     advance = money_from(coverage["advance"]) if kind == CoverageType.PRE_DELIVERY else None
-    await orders.confirm(
-        ctx.session,
-        order,
-        ctx.user,
-        ctx.now,
-        shipping_mode=ShippingMode(spec["shipping"]["mode"]),
-        delivery_deadline=datetime.fromisoformat(spec["shipping"]["deadline_at"]),
-        coverage_type=kind,
-        advance=advance,
-    )
+    try:
+        await orders.confirm(
+            ctx.session,
+            order,
+            ctx.user,
+            ctx.now,
+            shipping_mode=ShippingMode(spec["shipping"]["mode"]),
+            delivery_deadline=datetime.fromisoformat(spec["shipping"]["deadline_at"]),
+            coverage_type=kind,
+            advance=advance,
+        )
+    except orders.OwnCompany:
+        log_refusal(ctx, "order from own company", order.id)
+        raise Invalid(str(OWN_COMPANY)) from None
     supplier = await orders.supplier_of(ctx.session, order)
     version = await orders.contract_of(ctx.session, order)
     document = order_sheet.build(order, supplier, ctx.user, ctx.app.rules, ctx.now, version=version)
@@ -379,7 +402,7 @@ async def finish(ctx: Ctx) -> list[Reply]:
             buttons=buttons,
         ),
         Reply(
-            text=_("Specification and contract draft for order #{id}.").format(id=order.id),
+            text=order_sheet.caption(order, document),
             document=document,
         ),
     ]
@@ -412,6 +435,7 @@ FLOWS = [
             ),
             Step("supplier", ask_supplier, take_supplier, when=_setup, counted=False),
             *spec_steps(),
+            *terms_steps(),
             Step("review", ask_review, take_review, counted=False),
         ),
         start=start,

@@ -258,7 +258,7 @@ async def sheet_reply(ctx: Ctx, order: Order, supplier: Supplier) -> Reply:
     version = await contracts.current(ctx.session, order.id)
     document = order_sheet.build(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
     return Reply(
-        text=_("Specification and contract draft for order #{id}.").format(id=order.id),
+        text=order_sheet.caption(order, document),
         document=document,
     )
 

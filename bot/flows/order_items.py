@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.flows.order_terms import terms_item
 from bot.flows.order_text import money_data, money_from, show
-from bot.i18n import _, day, percent
+from bot.i18n import _, day, number, percent
 from policy import CoverageType, InspectionProvider, InspectionTiming, Money, ShippingMode
 
 # Item id -> the flow's steps that answer it, in order. Optional parts (the provider
@@ -119,6 +120,89 @@ def deadline_instant(deadline: date, zone: str) -> datetime:
     return datetime.combine(deadline, time(23, 59, 59), tzinfo=tz).astimezone(UTC)
 
 
+def unit_label(unit: str) -> str:
+    """A count's unit in the reader's language; unit symbols (kg, l) are international."""
+    labels = {"pcs": _("pcs"), "sets": _("sets"), "pairs": _("pairs")}
+    return labels.get(unit, unit)
+
+
+def _amount(value: dict[str, Any]) -> str:
+    return f"{number(Decimal(value['value']))} {unit_label(value['unit'])}"
+
+
+def item_display(item: str, value: dict[str, Any]) -> str:
+    """An item as the reader reads it, rebuilt in their language from its machine fields.
+
+    The stored ``display`` was worded in the language of whoever answered, on the day they
+    answered; a contract is read by both parties, each in their own language, so the
+    values the bot words (modes, inspection, coverage, money, dates, numbers) are worded
+    again here. What people typed (a design, a material, a size) stays as written.
+    """
+    try:
+        return _item_display(item, value)
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        return str(value.get("display", ""))  # a draft older than its machine fields
+
+
+def _item_display(item: str, value: dict[str, Any]) -> str:
+    if item == "design" and value.get("kind") == "file":
+        return _("Design file: {name}").format(name=value["file_name"])
+    if item == "weight":
+        return _amount(value)
+    if item == "quantity" and value.get("kind") in ("count", "mass", "volume"):
+        shown = _amount(value)
+        return f"{shown} {value['item']}" if value.get("item") else shown
+    if item == "packaging":
+        return _("carton {size}; board: {board}; {plastic}").format(
+            size=value["carton"]["display"],
+            board=value["board"],
+            plastic=plastic_label(value["plastic"]),
+        )
+    if item == "branding":
+        names = ", ".join(f["file_name"] for f in value["files"])
+        if not names:
+            return _("No branding")
+        return _("Logo and label files: {names}").format(names=names)
+    if item == "customisation" and value.get("none"):
+        return _("None")
+    if item == "shipping":
+        return _("{mode}, to arrive by {date}").format(
+            mode=shipping_label(value["mode"]), date=day(date.fromisoformat(value["deadline"]))
+        )
+    if item == "inspection":
+        if value["timing"] == InspectionTiming.NONE:
+            return timing_label(value["timing"])
+        known = value.get("provider") not in (None, InspectionProvider.OTHER)
+        name = provider_label(value["provider"]) if known else value["provider_name"]
+        return _("{timing}, by {provider}").format(
+            timing=timing_label(value["timing"]), provider=name
+        )
+    if item == "coverage":
+        return _coverage_display(
+            CoverageType(value["type"]),
+            money_from(value["advance"]) if value.get("advance") else None,
+            money_from(value["covered"]) if value.get("covered") else None,
+            Decimal(value["percent"]) if value.get("percent") else None,
+        )
+    return str(value["display"])
+
+
+def _coverage_display(
+    kind: CoverageType, advance: Money | None, cover: Money | None, share: Decimal | None
+) -> str:
+    if kind == CoverageType.PRE_DELIVERY and advance is not None:
+        display = _("Pre-delivery: the advance of {advance} is covered").format(
+            advance=show(advance)
+        )
+    else:
+        display = _("Post-delivery: the whole payment is covered")
+    if cover is not None:
+        display += _(", up to {covered} ({share} of the order)").format(
+            covered=show(cover), share=percent(share or Decimal(0))
+        )
+    return display
+
+
 def describe_step(step: str, value: Any) -> str:
     """One answer as the buyer reads it (the "Keep: ..." button, the review)."""
     if isinstance(value, dict) and "display" in value:
@@ -184,6 +268,9 @@ def compose(
     coverage = _coverage(data, order, covered)
     if coverage is not None:
         items["coverage"] = coverage
+    terms = terms_item(data)
+    if terms is not None:
+        items["terms"] = terms
     return items
 
 
@@ -223,19 +310,8 @@ def _coverage(
         share, cover = None, None
     else:
         share, cover = result.percent, result.covered
-    if kind == CoverageType.PRE_DELIVERY:
-        assert advance is not None
-        display = _("Pre-delivery: the advance of {advance} is covered").format(
-            advance=show(advance)
-        )
-    else:
-        display = _("Post-delivery: the whole payment is covered")
-    if cover is not None:
-        display += _(", up to {covered} ({share} of the order)").format(
-            covered=show(cover), share=percent(share or Decimal(0))
-        )
     return {
-        "display": display,
+        "display": _coverage_display(CoverageType(kind), advance, cover, share),
         "type": kind,
         "advance": money_data(advance) if advance is not None else None,
         "covered": money_data(cover) if cover is not None else None,
@@ -275,4 +351,5 @@ def decompose(spec: dict[str, Any]) -> dict[str, Any]:
         data["coverage_type"] = spec["coverage"]["type"]
         if spec["coverage"].get("advance"):
             data["advance"] = spec["coverage"]["advance"]
+    data.update(spec.get("terms") or {})
     return data

@@ -11,19 +11,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.flows.order_items import ITEM_STEPS, item_label, shipping_label
+from babel import Locale
+
+from bot.flows import contract_terms
+from bot.flows.order_items import ITEM_STEPS, item_display, item_label, shipping_label
 from bot.flows.order_text import (
     money_from,
     order_money,
+    rate_note,
     show,
     supplier_money,
     verification_label,
 )
 from bot.flows.profile import country_name
 from bot.flows.replies import Document
-from bot.i18n import _, day, ngettext, percent
+from bot.i18n import _, current_locale, current_zone, day, ngettext, percent, use_locale
 from bot.services import contracts, spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
+from policy.rates import default_rates
 from storage.models import ContractVersion, Order, Supplier, User
 
 PRODUCT_ITEMS = ("design", "colour", "material", "size", "weight", "quantity", "packaging")
@@ -43,6 +48,54 @@ def build(
     *,
     version: ContractVersion | None = None,
 ) -> Document:
+    sections = _sections(order, supplier, buyer, rules, now, version)
+    reader = current_locale()
+    if reader != "en":
+        # Bilingual: the reader's language first, then English, which prevails.
+        language = Locale.parse(reader).get_display_name(reader)
+        clause = _(
+            "This contract is made in {language} and in English. If the two versions "
+            "differ, the English version prevails."
+        ).format(language=language)
+        with use_locale("en", current_zone().key):
+            english = _sections(order, supplier, buyer, rules, now, version)
+            heading = _("English version (authoritative)")
+            english_clause = _(
+                "This contract is made in {language} and in English. If the two versions "
+                "differ, the English version prevails."
+            ).format(language=Locale.parse(reader).get_display_name("en"))
+        sections = [
+            spec_sheet.Section(_("Language of this contract"), paragraphs=[clause]),
+            *sections,
+            spec_sheet.Section(heading, paragraphs=[english_clause], new_page=True),
+            *english,
+        ]
+    return _sheet(order, version, now, sections)
+
+
+def _sections(
+    order: Order,
+    supplier: Supplier,
+    buyer: User,
+    rules: Rules,
+    now: datetime,
+    version: ContractVersion | None,
+) -> list[spec_sheet.Section]:
+    return [
+        *_version(version),
+        _parties(order, supplier, buyer),
+        _price(order, supplier, rules),
+        contract_terms.section(order),
+        _items(_("Product specification"), order, PRODUCT_ITEMS),
+        _items(_("Branding, customisation, shipping and inspection"), order, TERMS_ITEMS),
+        _payment(rules),
+        _claims(order, rules),
+    ]
+
+
+def _sheet(
+    order: Order, version: ContractVersion | None, now: datetime, sections: list[spec_sheet.Section]
+) -> Document:
     # The date on the sheet is the version's (when it was issued), never the download's.
     sheet = spec_sheet.Sheet(
         title=_("Order specification and purchase contract draft"),
@@ -50,21 +103,25 @@ def build(
             "Order #{id} · prepared on {date} under the Trade Assurance programme · "
             "to be agreed and signed by both parties"
         ).format(id=order.id, date=day(version.created_at if version else now)),
-        sections=[
-            *_version(version),
-            _parties(order, supplier, buyer),
-            _price(order, supplier, rules),
-            _items(_("Product specification"), order, PRODUCT_ITEMS),
-            _items(_("Branding, customisation, shipping and inspection"), order, TERMS_ITEMS),
-            _payment(rules),
-            _claims(order, rules),
-        ],
+        sections=sections,
         signatures=(_("Buyer"), _("Supplier")),
         signature_fields=(_("Name"), _("Signature"), _("Date")),
         footer=_("Order #{id} · specification and contract draft").format(id=order.id),
         keywords=("tradeguard", f"order-{order.id}"),
     )
-    return Document(file_name(order), spec_sheet.render(sheet), "application/pdf")
+    content, complete = spec_sheet.render_checked(sheet)
+    return Document(file_name(order), content, "application/pdf", incomplete=not complete)
+
+
+def caption(order: Order, document: Document) -> str:
+    """The message the draft comes with, saying so when the server lacked a font for it."""
+    text = _("Specification and contract draft for order #{id}.").format(id=order.id)
+    if document.incomplete:
+        text += "\n" + _(
+            "Some characters could not be printed in this PDF: the server has no font for "
+            "them. The bot's operator must install the fonts the README lists."
+        )
+    return text
 
 
 def _version(version: ContractVersion | None) -> list[spec_sheet.Section]:
@@ -111,15 +168,18 @@ def _price(order: Order, supplier: Supplier, rules: Rules) -> spec_sheet.Section
     coverage_item: dict[str, Any] = (order.spec or {}).get("coverage", {})
     rows = [(_("Order amount"), show(amount))]
     if coverage_item:
-        rows.append((_("Coverage"), str(coverage_item["display"])))
-    if limit.currency == amount.currency and coverage_item:
+        rows.append((_("Coverage"), item_display("coverage", coverage_item)))
+    converted = default_rates().convert(limit, amount.currency)
+    if converted is not None and converted.currency != limit.currency:
+        rows.append((_("Supplier's limit in the order's currency"), rate_note(limit, converted)))
+    if converted is not None and coverage_item:
         kind = CoverageType(coverage_item["type"])
         advance = None
         if kind == CoverageType.PRE_DELIVERY and coverage_item.get("advance"):
             advance = money_from(coverage_item["advance"])
             rows.append((_("Advance paid before delivery"), show(advance)))
         cover = assess_coverage(
-            amount, limit, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
+            amount, converted, kind, advance, max_refund_fraction=rules.coverage.max_refund_fraction
         )
         rows.append(
             (
@@ -140,7 +200,7 @@ def _items(heading: str, order: Order, items: tuple[str, ...]) -> spec_sheet.Sec
     for item in items:
         assert item in ITEM_STEPS
         value = spec.get(item)
-        rows.append((item_label(item), str(value["display"]) if value else _("not answered")))
+        rows.append((item_label(item), item_display(item, value) if value else _("not answered")))
     return spec_sheet.Section(heading, rows=rows)
 
 

@@ -56,6 +56,7 @@ from policy import (
     require_precise,
 )
 from policy.bounds import check_weight_for_size
+from policy.rates import default_rates
 from storage.models import Order, OrderStatus
 
 KEEP = "__keep__"  # the "Keep: <current answer>" button's value
@@ -88,11 +89,12 @@ def coverage_of(
     ctx: Ctx, order: Order, supplier_limit: Money, kind: CoverageType, advance: Money | None
 ) -> Coverage | None:
     amount = order_money(order)
-    if supplier_limit.currency != amount.currency:
+    limit = default_rates().convert(supplier_limit, amount.currency)  # dated table, policy/
+    if limit is None:
         return None
     return assess_coverage(
         amount,
-        supplier_limit,
+        limit,
         kind,
         advance,
         max_refund_fraction=ctx.app.rules.coverage.max_refund_fraction,

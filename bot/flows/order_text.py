@@ -12,8 +12,9 @@ from bot.flows.base import Invalid
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.profile import country_name
 from bot.flows.replies import esc
-from bot.i18n import _, money, percent
+from bot.i18n import _, day, money, percent
 from policy import Coverage, Money, PolicyError
+from policy.rates import default_rates
 from storage.models import Order, OrderStatus, Supplier, Verification
 
 PAGE_SIZE = 5
@@ -68,18 +69,35 @@ def coverage_lines(supplier: Supplier, coverage: Coverage | None, order: Money) 
                 "say how much of it is covered. Ask the supplier before you order."
             ).format(limit=show(limit))
         ]
-    lines = [
+    # A limit in another currency was converted: the figure says at which day's rate.
+    converted = coverage.limit.currency != limit.currency
+    return [
         _("Assurance limit {limit}: covers {covered} of your order ({share}).").format(
-            limit=show(limit), covered=show(coverage.covered), share=percent(coverage.percent)
+            limit=rate_note(limit, coverage.limit) if converted else show(limit),
+            covered=show(coverage.covered),
+            share=percent(coverage.percent),
+        ),
+        *_uncovered(coverage, order),
+    ]
+
+
+def _uncovered(coverage: Coverage, order: Money) -> list[str]:
+    if coverage.fully_covered:
+        return []
+    return [
+        _("{uncovered} of your {order} would not be covered.").format(
+            uncovered=show(coverage.uncovered), order=show(order)
         )
     ]
-    if not coverage.fully_covered:
-        lines.append(
-            _("{uncovered} of your {order} would not be covered.").format(
-                uncovered=show(coverage.uncovered), order=show(order)
-            )
-        )
-    return lines
+
+
+def rate_note(limit: Money, converted: Money) -> str:
+    """ "US$10,000.00 (≈ €9,520.00 at the rate of 4 Dec 2026)": the rate's date is shown,
+    because a converted limit is only as good as the day of its rate."""
+    rates = default_rates()
+    return _("{limit} (≈ {converted} at the exchange rate of {date})").format(
+        limit=show(limit), converted=show(converted), date=day(rates.date)
+    )
 
 
 def high_limit_advice() -> str:

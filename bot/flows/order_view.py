@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.base import Ctx
 from bot.flows.dispute_texts import status_label as dispute_status
-from bot.flows.order_items import item_label, shipping_label
+from bot.flows.order_items import item_display, item_label, shipping_label
 from bot.flows.order_text import order_money, show
 from bot.flows.policy_text import method_name
 from bot.flows.replies import esc
@@ -128,5 +128,5 @@ def terms_lines(order: Order) -> list[str]:
     lines = [_("Amount: {amount}").format(amount=show(order_money(order)))]
     for item in ("coverage", "shipping", "inspection"):
         if item in spec:
-            lines.append(f"{item_label(item)}: {esc(spec[item]['display'])}")
+            lines.append(f"{item_label(item)}: {esc(item_display(item, spec[item]))}")
     return lines

@@ -77,7 +77,8 @@ def erased_lines(plan: ErasurePlan) -> list[str]:
         lines.append(
             _(
                 "• the link between your account and {names} in the supplier directory (the "
-                "company stays listed; new claims will reach it by an invite link);"
+                "company stays listed; another account speaks for it only once the dispute "
+                "team links one);"
             ).format(names=_names(plan.suppliers_unlinked))
         )
     if plan.registrations_deleted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.flows import (
+    claims,
     common,
     dispute,
     dispute_answer,
@@ -41,6 +42,7 @@ MODULES += [
     team,
     dispute_texts,
 ]  # disputes
+MODULES += [claims]  # who speaks for a supplier
 MODULES += [privacy]  # /delete_me last: the least used, the most final
 
 

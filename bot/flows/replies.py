@@ -28,6 +28,7 @@ class Document:
     file_name: str
     content: bytes
     mime_type: str = "application/pdf"
+    incomplete: bool = False  # some characters could not be drawn (a font is missing)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Attachment:
     file_name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    # The file's first bytes, when the transport could read them: what the file *is*
+    # (``policy.evidence_files``), whatever its name and declared type say.
+    head: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,9 @@ async def take_pending(ctx: Ctx, answer: Answer) -> Any:
         return STAY
     try:
         if "approve" in choice:
-            supplier = await suppliers.approve(ctx.session, int(choice["approve"]), ctx.now)
+            supplier = await suppliers.approve(
+                ctx.session, int(choice["approve"]), ctx.now, ctx.user
+            )
             ctx.note(_("Approved: {name} is now in the directory.").format(name=esc(supplier.name)))
         else:
             name = await suppliers.reject(ctx.session, int(choice["reject"]), ctx.now)

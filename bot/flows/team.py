@@ -27,7 +27,7 @@ from bot.i18n import _, day, lazy_gettext, ngettext
 from bot.services import disputes
 from bot.services.authz import Forbidden
 from bot.services.disputes import DisputeRefused
-from policy import Money
+from policy import MIN_DECISION_REASON, Money, long_enough
 from storage.models import Dispute, DisputeStatus
 
 MAX_REASON = 2000
@@ -129,6 +129,8 @@ async def take_reason(ctx: Ctx, answer: Answer) -> str:
     reason = (answer.text or "").strip()
     if not reason:
         raise Invalid(_("Please write the reason for the decision."))
+    if not long_enough(reason, MIN_DECISION_REASON):
+        raise refused(DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON))
     return reason[:MAX_REASON]
 
 

@@ -23,7 +23,7 @@ import re
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -35,6 +35,7 @@ from bot.flows.replies import Attachment, Document, Incoming, Outcome, Reply, Se
 from bot.i18n import SUPPORTED_LOCALES, _, number, use_locale
 from bot.scheduler.errors import Blocked, DeliveryError, RetryAfter, Transient
 from bot.services import outbox
+from policy.evidence_files import HEAD_BYTES
 from storage import updates
 from storage.locks import session_for, user_lock
 
@@ -135,6 +136,9 @@ class Port(Protocol):
 
     async def answer_callback(self, query_id: str, text: str | None, show_alert: bool) -> None: ...
 
+    async def read_head(self, file_id: str, limit: int) -> bytes:
+        """The first ``limit`` bytes of a file the user sent (through getFile)."""
+
     async def set_commands(
         self, commands: Sequence[tuple[str, str]], *, language: str | None, chat_id: int | None
     ) -> None: ...
@@ -222,6 +226,23 @@ def upload_refusal(incoming: Incoming, settings: Settings) -> str | None:
             "Please send a smaller or compressed copy, or split it into parts. "
             "Your answers so far are kept."
         ).format(size=megabytes(attachment.size), limit=megabytes(settings.max_upload_bytes))
+
+
+async def with_head(port: Port, incoming: Incoming) -> Incoming:
+    """A sent document with its first bytes, so the flows can tell what it really is.
+
+    Photos and videos were decoded by Telegram and need no check. A document that
+    cannot be read (a network error) goes on without them: its declared type is still
+    checked, and the conversation is not lost over it."""
+    attachment = incoming.attachment
+    if attachment is None or attachment.kind != "document":
+        return incoming
+    try:
+        head = await port.read_head(attachment.file_id, HEAD_BYTES)
+    except Exception as error:
+        log.warning("could not read the first bytes of an upload: %s", _describe(error))
+        return incoming
+    return replace(incoming, attachment=replace(attachment, head=bytes(head[:HEAD_BYTES])))
 
 
 @dataclass(frozen=True)
@@ -448,6 +469,7 @@ class Bridge:
             # Refused before the flows see it, so the conversation stays where it was.
             await self._render(port, message.chat.id, Outcome([Reply(text=refusal)]), None)
             return
+        incoming = await with_head(port, incoming)
         outcome = await self.app.handle(incoming)
         await self._render(port, message.chat.id, outcome, None)
 

@@ -23,6 +23,7 @@ from typing import TextIO
 from bot.app import App
 from bot.flows.replies import Attachment, Button, Incoming, Outcome, Reply, Sender
 from bot.scheduler.dispatch import Dispatcher
+from policy.evidence_files import HEAD_BYTES
 from storage.models import User
 
 ROLES = ("buyer", "supplier", "team")
@@ -137,6 +138,7 @@ class TerminalChat:
             file_name=path.name,
             mime_type=mime or "application/octet-stream",
             size=len(content),
+            head=content[:HEAD_BYTES],
         )
 
     async def _send(self, incoming: Incoming) -> None:
@@ -165,12 +167,16 @@ class TerminalChat:
             self.say(f"  (file attached: {reply.file_id})")
 
 
-async def run_terminal(app: App, stdin: TextIO = sys.stdin, lang: str | None = None) -> None:
+async def run_terminal(
+    app: App, stdin: TextIO = sys.stdin, lang: str | None = None, log_path: Path | None = None
+) -> None:
     chat = TerminalChat(app, lang=lang)
     chat.say(
         "tradeguard terminal chat. /help for commands, /as ROLE NAME to switch user, "
         "Ctrl-D to quit."
     )
+    if log_path is not None:
+        chat.say(f"(the log goes to {log_path})")
     await chat.dispatcher.dispatch_due()
     while True:
         if stdin.isatty():

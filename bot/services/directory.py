@@ -18,6 +18,7 @@ from babel.numbers import list_currencies
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import binding
 from storage.models import Supplier, Verification
 
 COLUMNS = (
@@ -126,7 +127,12 @@ async def import_suppliers(session: AsyncSession, text: str, now: datetime) -> I
         supplier.assurance_limit = row.assurance_limit
         supplier.currency = row.currency
         supplier.verification = row.verification
-        supplier.telegram_id = row.telegram_id
+        # An empty cell leaves the account bound by a registration or a claim code; a
+        # number is the operator's binding, audited like the others.
+        rebound = row.telegram_id is not None and supplier.telegram_id != row.telegram_id
+        replaced = rebound and supplier.telegram_id is not None
+        if rebound:
+            supplier.telegram_id = row.telegram_id
         supplier.approved = True
         supplier.updated_at = now
         if existing is None:
@@ -135,6 +141,17 @@ async def import_suppliers(session: AsyncSession, text: str, now: datetime) -> I
         else:
             report.updated += 1
         await session.flush()
+        if rebound:
+            await binding.record(
+                session,
+                supplier,
+                None,
+                "system",
+                binding.BOUND,
+                now,
+                how="directory",
+                replaced=replaced,
+            )
     return report
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -28,7 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, reminders
 from bot.services.authz import Forbidden, Party, dispute_for
+from bot.services.delivery_record import delivery_record
 from policy import (
+    MIN_DECISION_REASON,
+    MIN_RECORD_NOTE,
     ClaimWindow,
     CoverageType,
     CurrencyMismatch,
@@ -41,9 +44,11 @@ from policy import (
     claim_window,
     escalation_opens_at,
     is_open,
+    long_enough,
     may_escalate,
     supplier_response_due,
 )
+from policy.rates import default_rates
 from storage.models import (
     Dispute,
     DisputeEvent,
@@ -61,7 +66,8 @@ from storage.models import (
 SUBMITTED = "submitted"
 SUPPLIER_NOTIFIED = "supplier_notified"
 SUPPLIER_INVITED = "supplier_invited"
-SUPPLIER_LINKED = "supplier_linked"
+SUPPLIER_LINKED = "supplier_linked"  # before invites stopped binding
+SUPPLIER_REACHED = "supplier_reached"
 ANSWERED = "supplier_answered"
 RESOLVED = "resolved"
 ESCALATION_OPENED = "escalation_opened"
@@ -85,6 +91,7 @@ ENDED = (DisputeStatus.RESOLVED, DisputeStatus.DECIDED, DisputeStatus.CLOSED)
 BEFORE_RECEIPT = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED)
 INVITE_PREFIX = "inv"
 COUNTER = "counter"  # the evidence item of the supplier's own files
+MAX_NOTE = 1000
 
 
 class DisputeRefused(ValueError):
@@ -129,7 +136,7 @@ class EvidenceFile:
 class Claim:
     order_id: int
     ground: Ground
-    # late delivery: {"contracted": iso date, "actual": iso date | None}
+    # late delivery: {"record_note": text} at most; the dates come from the order's record
     # not as specified: {"items": {item: {"agreed": display, "received": text}}}
     details: dict[str, Any]
     requested: Money
@@ -240,6 +247,16 @@ async def evidence_of(session: AsyncSession, dispute: Dispute) -> list[Evidence]
     return list(rows.all())
 
 
+async def answer_explanation(session: AsyncSession, dispute: Dispute) -> str:
+    """The supplier's explanation of their answer, as recorded with it."""
+    event = await session.scalar(
+        select(DisputeEvent)
+        .where(DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == ANSWERED)
+        .order_by(DisputeEvent.id.desc())
+    )
+    return str((event.payload or {}).get("explanation") or "") if event is not None else ""
+
+
 async def dispute_of_order(session: AsyncSession, order_id: int) -> Dispute | None:
     return await session.scalar(
         select(Dispute).where(Dispute.order_id == order_id).order_by(Dispute.id.desc())
@@ -333,6 +350,24 @@ def claimable(order: Order, rules: Rules, now: datetime) -> Claimable:
     raise DisputeRefused("not_paid", status=order.status.value)
 
 
+def claim_details(order: Order, claim: Claim, now: datetime) -> dict[str, Any]:
+    """The facts the claim stands on. For a late delivery they come from the order's
+    record (contract, shipment, receipt), never from the claim: dates a buyer sends are
+    ignored. A buyer who says the record is wrong adds a note, kept as a disputed fact
+    for the supplier and the team to read; without one, a delivery the record shows on
+    time cannot be claimed as late."""
+    if claim.ground != Ground.LATE_DELIVERY:
+        return dict(claim.details)
+    note = " ".join(str(claim.details.get("record_note") or "").split())[:MAX_NOTE]
+    facts = delivery_record(order).as_details(now.astimezone(UTC).date())
+    if note and not long_enough(note, MIN_RECORD_NOTE):
+        raise DisputeRefused("note_too_short", minimum=MIN_RECORD_NOTE)
+    if facts["days_late"] <= 0 and not note:
+        raise DisputeRefused("not_late_by_record", contracted=facts["contracted"])
+    kept = {k: v for k, v in claim.details.items() if k == "description"}
+    return {**kept, **facts, **({"record_note": note} if note else {})}
+
+
 def cap_for(order: Order, supplier: Supplier, rules: Rules, paid: Money | None = None) -> Cap:
     """The most the programme can refund on this order (ch1, ch8), and what sets it:
     the covered amount, and never more than the buyer actually paid (``paid``)."""
@@ -364,14 +399,19 @@ def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
     )
     kind = CoverageType(order.coverage_type)
     fraction = rules.coverage.max_refund_fraction
-    limit = Money(Decimal(supplier.assurance_limit), supplier.currency)
+    # A limit in another currency is converted at the dated rates table (policy/rates.toml).
+    limit = default_rates().convert(
+        Money(Decimal(supplier.assurance_limit), supplier.currency), order.currency
+    )
     try:
+        if limit is None:
+            raise CurrencyMismatch(supplier.currency, order.currency)
         coverage = assess_coverage(
             order_money(order), limit, kind, advance, max_refund_fraction=fraction
         )
     except CurrencyMismatch:
-        # No exchange rates: the team must check the limit itself; the refundable base
-        # still bounds any decision.
+        # No rate for the supplier's currency: the team must check the limit itself; the
+        # refundable base still bounds any decision.
         base = assess_coverage(
             order_money(order), order_money(order), kind, advance, max_refund_fraction=fraction
         ).refundable_base
@@ -411,6 +451,7 @@ async def open_dispute(
     if not requested.is_positive() or requested > order_money(order):
         raise DisputeRefused("requested_range", order=order_money(order))
 
+    details = claim_details(order, claim, now)
     supplier = await get_supplier(session, order.supplier_id)
     cap = cap_for(order, supplier, rules, await amount_paid(session, order))
     due = supplier_response_due(rules, now)
@@ -421,7 +462,7 @@ async def open_dispute(
         status=DisputeStatus.SUBMITTED,
         ground=claim.ground.value,
         details={
-            **claim.details,
+            **details,
             "checklist": dict(claim.checklist),
             "cap_basis": cap.basis,
             "coverage_type": order.coverage_type,
@@ -446,7 +487,7 @@ async def open_dispute(
         SUBMITTED,
         now,
         ground=claim.ground.value,
-        details=claim.details,
+        details=details,
         requested=str(requested.amount),
         cap=str(cap.amount.amount),
         cap_basis=cap.basis,
@@ -501,11 +542,14 @@ async def _remember_team(session: AsyncSession, dispute: Dispute, team: Team) ->
 # -- the supplier is reached ---------------------------------------------------------------
 
 
-async def link_supplier(session: AsyncSession, user: User, token: str, now: datetime) -> Dispute:
-    """``/start inv_<token>``: bind this Telegram user to the supplier the claim is against.
+async def open_invite(session: AsyncSession, user: User, token: str, now: datetime) -> Dispute:
+    """``/start inv_<token>``: the supplier's bound account arrives by the invitation.
 
-    Only a supplier row without a Telegram account yet (or already this one) is bound;
-    the buyer cannot answer their own claim by opening the link they were given.
+    Opening a link never binds anything: a link can be forwarded, so whoever holds it
+    proves nothing. It works only for the Telegram account already bound to the
+    dispute's supplier (by an approved registration, a claim code or the directory);
+    the buyer, a second account it was forwarded to, or anyone while the supplier has
+    no bound account is refused and nothing changes.
     """
     dispute = await session.scalar(select(Dispute).where(Dispute.invite_token == token))
     if dispute is None or dispute.status in ENDED:
@@ -514,12 +558,8 @@ async def link_supplier(session: AsyncSession, user: User, token: str, now: date
         raise DisputeRefused("invite_own")
     supplier = await get_supplier(session, dispute.supplier_id)
     if supplier.telegram_id is None:
-        supplier.telegram_id = user.telegram_id
-        supplier.updated_at = now
-        await _event(
-            session, dispute, user, "supplier", SUPPLIER_LINKED, now, supplier=supplier.name
-        )
-    elif supplier.telegram_id != user.telegram_id:
+        raise DisputeRefused("invite_unbound", supplier=supplier.name)
+    if user.telegram_id is None or supplier.telegram_id != user.telegram_id:
         raise DisputeRefused("invite_taken")
     if dispute.status == DisputeStatus.SUBMITTED:
         # Now that we can write to them, the day-3 and day-4 nudges apply (the buyer's
@@ -535,6 +575,13 @@ async def link_supplier(session: AsyncSession, user: User, token: str, now: date
             auto_escalate_at=dispute.auto_escalate_at,
             now=now,
         )
+        reached = await session.scalar(
+            select(DisputeEvent.id).where(
+                DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == SUPPLIER_REACHED
+            )
+        )
+        if reached is None:  # the first opening is the moment the supplier was reached
+            await _event(session, dispute, user, "supplier", SUPPLIER_REACHED, now)
     return dispute
 
 
@@ -778,6 +825,8 @@ async def decide(
     check_refund(dispute, amount)
     if not reason.strip():
         raise DisputeRefused("reason_required")
+    if not long_enough(reason, MIN_DECISION_REASON):
+        raise DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON)
     dispute.status = DisputeStatus.DECIDED
     dispute.decided_amount = amount.amount
     await _event(

@@ -25,6 +25,9 @@ from policy import ClaimWindow, CoverageType, Money, Rules, ShippingMode, claim_
 from storage.models import ContractVersion, Evidence, Order, OrderStatus, Supplier, User
 
 # The answers a confirmed order must have: the contract's items, shared with disputes.
+# Asked from the review and not required to confirm: the contract terms (Incoterms, place,
+# tolerance, inspection level, parties); "to be agreed" on the contract until answered.
+OPTIONAL_ITEMS = ("terms",)
 SPEC_ITEMS = (
     "design",
     "colour",
@@ -61,6 +64,20 @@ class WrongStatus(ValueError):
 
 class NotAgreed(ValueError):
     """The contract's current version lacks the supplier's acceptance: it cannot be paid."""
+
+
+class OwnCompany(PermissionError):
+    """The buyer's Telegram account is bound to this supplier: nobody is both parties of
+    one order (they would accept their own contract and answer their own claims)."""
+
+
+def speaks_for(supplier: Supplier, user: User) -> bool:
+    return user.telegram_id is not None and supplier.telegram_id == user.telegram_id
+
+
+def _not_own_company(supplier: Supplier, actor: User) -> None:
+    if speaks_for(supplier, actor):
+        raise OwnCompany()
 
 
 class IncompleteSpec(ValueError):
@@ -141,6 +158,7 @@ async def create_draft(
 ) -> Order:
     """The order exists from the first answer on, so /orders lists it and it can be
     continued after the conversation was left for another command."""
+    _not_own_company(supplier, actor)
     order = Order(
         buyer_id=actor.id,
         supplier_id=supplier.id,
@@ -171,6 +189,7 @@ async def change_draft_terms(
     _own(order, actor)
     _expect(order, OrderStatus.DRAFT)
     if supplier is not None:
+        _not_own_company(supplier, actor)
         order.supplier_id = supplier.id
     if amount is not None:
         order.amount, order.currency = amount.amount, amount.currency
@@ -202,6 +221,9 @@ async def confirm(
         raise IncompleteSpec(missing)
     if advance is not None and advance.currency != order.currency:
         raise ValueError("the advance must be in the order's currency")
+    supplier = await supplier_of(session, order)
+    # Checked again here: the account may have been bound to the supplier since the draft.
+    _not_own_company(supplier, actor)
     order.shipping_mode = ShippingMode(shipping_mode).value
     order.delivery_deadline = delivery_deadline
     order.coverage_type = CoverageType(coverage_type).value
@@ -214,7 +236,6 @@ async def confirm(
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = now
     order.updated_at = now
-    supplier = await supplier_of(session, order)
     version = await contracts.issue(session, order, supplier, now)
     await order_log.record(
         session,
@@ -410,7 +431,7 @@ async def save_spec(
     """Replace the draft's answers with the flow's current ones (complete items only)."""
     _own(order, actor)
     _expect(order, OrderStatus.DRAFT)
-    unknown = set(spec) - set(SPEC_ITEMS)
+    unknown = set(spec) - set(SPEC_ITEMS) - set(OPTIONAL_ITEMS)
     if unknown:
         raise KeyError(", ".join(sorted(unknown)))
     # A new dict, so the JSON column sees a change (in-place edits are not tracked).

@@ -32,6 +32,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import binding
 from storage.models import (
     ContractVersion,
     Conversation,
@@ -217,11 +218,15 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> ErasureP
         delete(Supplier).where(Supplier.registered_by_id == user.id, Supplier.approved.is_(False))
     )
     if user.telegram_id is not None:
-        await session.execute(
-            update(Supplier)
-            .where(Supplier.telegram_id == user.telegram_id)
-            .values(telegram_id=None, updated_at=now)
-        )
+        bound = (
+            await session.scalars(select(Supplier).where(Supplier.telegram_id == user.telegram_id))
+        ).all()
+        for supplier in bound:
+            supplier.telegram_id = None
+            supplier.updated_at = now
+            await binding.record(
+                session, supplier, user, "supplier", binding.UNBOUND, now, how="erasure"
+            )
     await session.execute(
         update(Supplier).where(Supplier.registered_by_id == user.id).values(registered_by_id=None)
     )

@@ -57,6 +57,7 @@ class Section:
     heading: str
     rows: Sequence[tuple[str, str]] = ()  # (label, value)
     paragraphs: Sequence[str] = ()
+    new_page: bool = False  # start on a new page (the English version of a contract)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,15 @@ def _missing_from(pdf: FPDF, family: str, characters: set[str]) -> bool:
 
 
 def render(sheet: Sheet) -> bytes:
+    return render_checked(sheet)[0]
+
+
+def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
+    """The PDF, and whether every character of the sheet could be drawn.
+
+    The metadata note is for whoever opens the file later; the boolean lets the flow tell
+    the person receiving it now that a font is missing on the server.
+    """
     font = unicode_font()
     family = "Sheet" if font else "Helvetica"
     pdf = _Pdf(sheet.footer, family, clean=font is None)
@@ -178,7 +188,7 @@ def render(sheet: Sheet) -> bytes:
 
     label_width = width * 0.34
     for section in sheet.sections:
-        if pdf.will_page_break(20):
+        if section.new_page or pdf.will_page_break(20):
             pdf.add_page()
         pdf.set_font(family, "B", 11)
         pdf.set_fill_color(235, 239, 245)
@@ -208,7 +218,7 @@ def render(sheet: Sheet) -> bytes:
                 pdf.ln(7)
                 pdf.set_x(x)
                 pdf.cell(column - 6, 5, t(f"{name}: ________________________"))
-    return bytes(pdf.output())
+    return bytes(pdf.output()), font is not None and not unprintable
 
 
 def _row(pdf: _Pdf, family: str, label_w: float, value_w: float, label: str, value: str) -> None:

@@ -15,8 +15,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox
+from bot.services import binding, outbox
 from policy import Coverage, Money, Rules, assess_coverage
+from policy.rates import default_rates
 from storage.models import Supplier, User, Verification
 
 # Notice kinds; their texts are registered by bot.flows.supplier_registration.
@@ -78,8 +79,12 @@ async def search(session: AsyncSession, rules: Rules, keyword: str, order: Money
 
 
 def coverage_for(rules: Rules, supplier: Supplier, order: Money) -> Coverage | None:
-    limit = Money(Decimal(supplier.assurance_limit), supplier.currency)
-    if limit.currency != order.currency:
+    # A limit in another currency is compared at the rates table's rate (its date is shown
+    # with the result); a currency the table lacks cannot be compared.
+    limit = default_rates().convert(
+        Money(Decimal(supplier.assurance_limit), supplier.currency), order.currency
+    )
+    if limit is None:
         return None
     return assess_coverage(order, limit, max_refund_fraction=rules.coverage.max_refund_fraction)
 
@@ -159,7 +164,7 @@ async def register(
     supplier.assurance_limit = form.limit.amount
     supplier.currency = form.limit.currency
     supplier.verification = form.verification
-    supplier.telegram_id = user.telegram_id
+    # No binding yet: the account speaks for the company once the team approves it.
     supplier.registered_by_id = user.id
     supplier.approved = False
     supplier.updated_at = now
@@ -217,11 +222,29 @@ async def _pending_one(session: AsyncSession, supplier_id: int) -> Supplier:
     return supplier
 
 
-async def approve(session: AsyncSession, supplier_id: int, now: datetime) -> Supplier:
-    """Make a registration searchable and tell the supplier."""
+async def approve(
+    session: AsyncSession, supplier_id: int, now: datetime, team_member: User | None = None
+) -> Supplier:
+    """Make a registration searchable, bind the account that registered it (the team's
+    approval is the binding moment) and tell the supplier."""
     supplier = await _pending_one(session, supplier_id)
     supplier.approved = True
     supplier.updated_at = now
+    applicant = (
+        await session.get(User, supplier.registered_by_id)
+        if supplier.registered_by_id is not None
+        else None
+    )
+    if applicant is not None and applicant.telegram_id is not None:
+        await binding.bind(
+            session,
+            supplier,
+            applicant,
+            now,
+            how="registration",
+            actor=team_member,
+            actor_role="team" if team_member is not None else "system",
+        )
     if supplier.registered_by_id is not None:
         await outbox.notify_now(
             session,

@@ -79,6 +79,14 @@ class AiogramPort:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
+    async def read_head(self, file_id: str, limit: int) -> bytes:
+        async with translated_errors():
+            file = await self.bot.get_file(file_id)
+            assert file.file_path is not None
+            data = await self.bot.download_file(file.file_path)
+        assert data is not None
+        return data.read(limit)
+
     async def get_username(self) -> str:
         async with translated_errors():
             me = await self.bot.get_me()

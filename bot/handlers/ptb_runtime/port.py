@@ -78,6 +78,12 @@ class PtbPort:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
+    async def read_head(self, file_id: str, limit: int) -> bytes:
+        async with translated_errors():
+            file = await self.bot.get_file(file_id)
+            data = await file.download_as_bytearray()
+        return bytes(data[:limit])
+
     async def get_username(self) -> str:
         async with translated_errors():
             me = await self.bot.get_me()
