@@ -60,6 +60,13 @@ def parse_deadline(text: str, today: date) -> date:
     return parsed
 
 
+def parse_date(text: str, today: date) -> date:
+    """Any calendar date in the accepted forms (a shipping day, checked by its caller);
+    ``today`` only picks the example shown when the text is not a date."""
+    cleaned = " ".join((text or "").strip().lower().split())
+    return _read(cleaned, text, today.isoformat())
+
+
 def _read(cleaned: str, text: str, example: str) -> date:
     for pattern in (_ISO, _DOTTED):
         if match := pattern.fullmatch(cleaned):

@@ -19,7 +19,8 @@ from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, day, moment
 from bot.services import orders, supplier_orders
-from policy import PolicyError, ShippingMode, parse_deadline
+from policy import PolicyError, ShippingMode
+from policy.dates import parse_date
 from storage.models import Order, OrderStatus
 
 
@@ -76,7 +77,7 @@ async def take_date(ctx: Ctx, answer: Answer) -> str:
             raise Invalid(_("Please choose with the buttons.")) from None
     else:
         try:
-            shipped = parse_deadline(answer.text or "", date.min)
+            shipped = parse_date(answer.text or "", today_for(ctx))
         except PolicyError as err:
             raise Invalid(explain_spec_error(err)) from None
     order = await shippable(ctx, ctx.data["order_id"])
