@@ -70,11 +70,28 @@ class BotProcess:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def cpu_seconds(self) -> float:
-        times = self.ps.cpu_times()
-        return float(times.user + times.system)
+        """The bot's CPU, with its worker processes' (contract PDFs: ``bot.workers``)."""
+        total = 0.0
+        for process in [self.ps, *self._children()]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += float(times.user + times.system)
+        return total
+
+    def _children(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return list(self.ps.children(recursive=True))
+        return []
 
     def rss_mb(self) -> float:
         return float(self.ps.memory_info().rss) / 2**20
+
+    def workers_rss_mb(self) -> float:
+        total = 0.0
+        for process in self._children():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += float(process.memory_info().rss) / 2**20
+        return total
 
 
 def bot_environment(
