@@ -174,15 +174,22 @@ def _version(version: ContractVersion | None) -> list[spec_sheet.Section]:
 
 
 def _parties(order: Order, supplier: Supplier, buyer: User) -> spec_sheet.Section:
-    buyer_text = buyer.display_name or _("Buyer #{id}").format(id=buyer.id)
+    """Who contracts: the legal names and addresses from the contract terms (or "to be
+    agreed"), then who they are in the programme: the buyer's account, the supplier's
+    directory entry and assurance limit."""
+    terms: dict[str, Any] = (order.spec or {}).get("terms") or {}
+    agreed = _("to be agreed")
+    account = buyer.display_name or _("Buyer #{id}").format(id=buyer.id)
     if buyer.country:
-        buyer_text += f" ({country_name(buyer.country)})"
+        account += f" ({country_name(buyer.country)})"
     return spec_sheet.Section(
         _("Parties"),
         rows=[
-            (_("Buyer"), buyer_text),
+            (_("Buyer's legal name and address"), str(terms.get("buyer_party") or agreed)),
+            (_("Buyer's account in the programme"), account),
+            (_("Supplier's legal name and address"), str(terms.get("supplier_party") or agreed)),
             (
-                _("Supplier"),
+                _("Supplier in the programme's directory"),
                 f"{supplier.name} ({country_name(supplier.country)}), "
                 f"{verification_label(supplier.verification)}",
             ),
