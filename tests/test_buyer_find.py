@@ -106,7 +106,7 @@ async def test_choosing_a_supplier_starts_a_draft_order(chat: ChatDriver, app: A
         )
     # /orders lists the draft at once.
     listed = await chat.say("/orders")
-    assert "#1" in listed and "Draft: specification not finished" in listed
+    assert "#1" in listed and "Draft: not sent to the supplier yet" in listed
 
 
 async def test_a_made_up_supplier_cannot_start_an_order(chat: ChatDriver, app: App) -> None:

@@ -207,7 +207,7 @@ async def test_leaving_and_coming_back_a_day_later_continues_where_it_stopped(
     await chat.say("/find steel 5000 USD")
     clock.advance(timedelta(days=1))
     listed = await chat.say("/orders")
-    assert "Draft: specification not finished" in listed
+    assert "Draft: not sent to the supplier yet" in listed
     detail = await chat.press("#1 Hangzhou")
     assert "5 of 12 items answered." in detail
     welcome = await chat.press("Continue the specification")

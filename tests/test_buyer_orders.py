@@ -69,7 +69,10 @@ async def test_from_payment_to_receipt_and_the_claim_window(
 
     clock.advance(timedelta(days=10))
     received_at = clock.now()
-    shown = await chat.press("I received the goods")
+    asked = await chat.press("I received the goods")
+    # A deliberate step: it releases the payment and starts the claim window.
+    assert "releases the payment to the supplier" in asked, asked
+    shown = await chat.press("Yes, I have the goods")
     assert "Order complete. You have 30 days" in shown
     assert "Status: Order complete" in shown
     order = await get_order(app, order_id)

@@ -70,3 +70,7 @@ async def test_terms_are_asked_from_the_review_and_printed_in_both_languages(
     assert "FOB Ningbo, China" in text
     assert "general inspection level II" in text and "50 pieces sampled" in text
     assert "Loja Azul Ltda" in text and "±5%" in text
+    # The legal names head the contract, in its Parties section, before any term.
+    parties = text[text.index("Parties") : text.index("Contract terms")]
+    assert "Loja Azul Ltda, Rua Augusta 100" in parties
+    assert "Hangzhou Silkway Textiles Co., Ltd." in parties

@@ -17,8 +17,16 @@ from bot.clock import FrozenClock
 from bot.flows.replies import Incoming, Sender
 from bot.flows.tokens import shortcut_token
 from bot.handlers.terminal import terminal_user_id
-from bot.services import contracts, order_log
-from storage.models import ContractVersion, OrderStatus
+from bot.services import contracts, order_log, reminders
+from storage.models import (
+    ContractVersion,
+    Dispute,
+    DisputeStatus,
+    OrderStatus,
+    Reminder,
+    ReminderStatus,
+    User,
+)
 from tests.buyer_helpers import (
     agreed_order,
     as_buyer,
@@ -185,7 +193,12 @@ async def test_the_buyer_confirms_receipt_and_the_supplier_hears_it(
     await pay(chat, order_id)
     await ship(chat, order_id)
     await chat.say(f"/orders {order_id}")
-    done = await chat.press("I received the goods")
+    await chat.press("I received the goods")
+    kept = await chat.press("No, not yet")
+    assert "Status: Shipped: waiting for the buyer to confirm receipt" in kept
+    assert (await get_order(app, order_id)).status == OrderStatus.SHIPPED
+    await chat.press("I received the goods")
+    done = await chat.press("Yes, I have the goods")
     assert "You have 30 days" in done
     assert "the buyer confirmed receipt of the goods" in done
     assert "receipt_confirmed" in await kinds(app, order_id)
@@ -276,3 +289,86 @@ async def test_a_paid_order_is_cancelled_only_with_the_other_partys_agreement(
         "cancel_requested",
         "cancelled_by_agreement",
     ]
+
+
+async def test_the_supplier_corrects_a_shipping_answer_from_the_review(
+    chat: ChatDriver, app: App
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    await as_supplier(chat)
+    await chat.say(f"/orders {order_id}")
+    await chat.press("Mark as shipped")
+    await chat.press("Today")
+    await chat.say("Maersk")
+    review = await chat.say("MSKU0000000")
+    assert "Tracking number: MSKU0000000" in review
+    await chat.press("Change the tracking number")
+    review = await chat.say("MSKU7654321")
+    assert "Tracking number: MSKU7654321" in review, review  # back on the review, corrected
+    assert "Carrier: Maersk" in review
+    await chat.press("Yes, it has shipped")
+    order = await get_order(app, order_id)
+    assert order.status == OrderStatus.SHIPPED and order.tracking_number == "MSKU7654321"
+
+
+async def test_receipt_is_confirmed_by_the_clock_for_a_buyer_who_blocked_the_bot(
+    chat: ChatDriver, app: App, clock: FrozenClock
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    await ship(chat, order_id)
+    order = await get_order(app, order_id)
+    async with app.sessions() as session, session.begin():
+        buyer = await session.get(User, order.buyer_id)
+        assert buyer is not None
+        buyer.unreachable = True  # a 403 from Telegram marked them so
+    clock.advance(timedelta(days=61))
+    await as_supplier(chat)
+    told = await chat.say("/help")  # the clock confirms receipt; the supplier's notice is queued
+    told += await chat.say("/help")
+    # Nobody can tell the buyer, yet the programme's clock still ran: the supplier hears it.
+    assert "receipt was confirmed automatically" in told, told
+    order = await get_order(app, order_id)
+    assert order.status == OrderStatus.COMPLETE and order.auto_confirmed_at is not None
+    assert "receipt_auto_confirmed" in await kinds(app, order_id)
+
+
+async def test_no_overdue_shipment_reminder_once_the_buyer_has_claimed(
+    chat: ChatDriver, app: App, clock: FrozenClock
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    order = await get_order(app, order_id)
+    assert order.delivery_deadline is not None
+    async with app.sessions() as session, session.begin():
+        now = clock.now()
+        session.add(
+            Dispute(
+                order_id=order_id,
+                buyer_id=order.buyer_id,
+                supplier_id=order.supplier_id,
+                status=DisputeStatus.SUBMITTED,
+                ground="late_delivery",
+                requested_amount=order.amount,
+                cap_amount=order.amount,
+                currency=order.currency,
+                submitted_at=now,
+                response_due_at=now + timedelta(days=5),
+                escalation_opens_at=now + timedelta(days=5),
+                idempotency_key="test-overdue-with-claim",
+            )
+        )
+    # Past the deadline and past any quiet hours, so the reminder is due for certain.
+    clock.advance(order.delivery_deadline - clock.now() + timedelta(hours=12))
+    told = await chat.say("/help")
+    assert "no shipment is confirmed" not in told
+    async with app.sessions() as session:
+        overdue = (
+            await session.scalars(
+                select(Reminder).where(
+                    Reminder.kind == reminders.SHIPMENT_OVERDUE, Reminder.subject_id == order_id
+                )
+            )
+        ).all()
+    assert [row.status for row in overdue] == [ReminderStatus.CANCELLED]

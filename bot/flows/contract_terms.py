@@ -1,8 +1,9 @@
 """The contract terms section of the PDF: delivery rule and place, destination, price per
 unit and total, payment schedule (from the coverage type), tolerance, inspection level
-and sample size (ISO 2859-1) with the AQL of each defect class, and the parties'
-legal names and addresses. Worded in the current language; ``order_sheet`` renders it
-once in the reader's language and once in English, the authoritative version.
+and sample size (ISO 2859-1) with the AQL of each defect class. The parties' legal names
+and addresses head the contract, in ``order_sheet``'s Parties section. Worded in the
+current language; ``order_sheet`` renders it once in the reader's language and once in
+English, the authoritative version.
 """
 
 from __future__ import annotations
@@ -90,10 +91,6 @@ def section(order: Order) -> spec_sheet.Section:
                 minor=aql(defaults["minor"]),
             ),
         )
-    )
-    rows.append((_("Buyer's legal name and address"), str(terms.get("buyer_party") or agreed)))
-    rows.append(
-        (_("Supplier's legal name and address"), str(terms.get("supplier_party") or agreed))
     )
     return spec_sheet.Section(_("Contract terms"), rows=rows)
 

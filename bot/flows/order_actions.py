@@ -62,6 +62,28 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
             ],
             accepts_text=False,
         )
+    if asking == "receipt":
+        return Prompt(
+            text="\n".join(
+                [
+                    _("Confirm that you received {title}?").format(
+                        title=order_title(order, supplier)
+                    ),
+                    _(
+                        "Confirm only when the goods are in your hands: the programme then "
+                        "releases the payment to the supplier and your time to open a "
+                        "dispute starts. Check the goods against the specification first."
+                    ),
+                ]
+            ),
+            choices=[
+                [
+                    Choice(_("Yes, I have the goods"), {"action": "receipt_yes"}),
+                    Choice(_("No, not yet"), {"action": "back"}),
+                ]
+            ],
+            accepts_text=False,
+        )
     if asking == "ask_cancel":
         return Prompt(
             text=_(
@@ -149,7 +171,7 @@ async def act(
 ) -> Any:
     session, user, now, rules = ctx.session, ctx.user, ctx.now, ctx.app.rules
     offered = {name for name, _label, _extra in await actions(ctx, order, side)}
-    if action not in offered | {"cancel_yes", "ask_cancel_yes", "back"}:
+    if action not in offered | {"cancel_yes", "ask_cancel_yes", "receipt_yes", "back"}:
         # Not a button this user was shown for this order now: a stale page or a forgery.
         log_refusal(ctx, f"order action on #{order.id}", action)
         raise service.WrongStatus(order, ())
@@ -183,6 +205,10 @@ async def act(
         ctx.data["asking"] = "reason"
         ctx.data["version"] = int(choice.get("version", 0))
     elif action == "receipt":
+        ctx.data["asking"] = "receipt"
+    elif action == "receipt_yes":
+        if ctx.data.pop("asking", None) != "receipt":  # only after "I received the goods"
+            raise service.WrongStatus(order, ())
         days = reminder_days(ctx)
         window = await service.confirm_receipt(session, order, user, now, rules, days_before=days)
         ctx.note(
@@ -256,11 +282,8 @@ async def sheet_reply(ctx: Ctx, order: Order, supplier: Supplier) -> Reply:
     buyer = await ctx.session.get(User, order.buyer_id)
     assert buyer is not None
     version = await contracts.current(ctx.session, order.id)
-    document = order_sheet.build(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
-    return Reply(
-        text=order_sheet.caption(order, document),
-        document=document,
-    )
+    draft = order_sheet.draft(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
+    return Reply(text=order_sheet.caption(order), draft=draft)
 
 
 def reminder_days(ctx: Ctx) -> tuple[int, ...]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.flows.notices import NoticeCtx, renders
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.notices import NoticeCtx, performs, renders
 from bot.flows.order_items import shipping_label
 from bot.flows.order_text import order_title
 from bot.flows.replies import Button, Reply, esc
@@ -182,34 +184,44 @@ async def order_cancelled(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
     )
 
 
+@performs(reminders.AUTO_RECEIPT)
+async def confirm_receipt_by_the_clock(session: AsyncSession, reminder: Reminder) -> None:
+    """Confirm receipt at the rules' moment (the row's due time: the dispatcher has no
+    clock of its own here) and tell the supplier. Only a shipped order changes, so a
+    retried row, a buyer's own confirmation or a settled order leave it alone."""
+    order = await session.get(Order, reminder.subject_id or 0)
+    if order is None or order.status != OrderStatus.SHIPPED:
+        return
+    payload = reminder.payload or {}
+    await service.auto_confirm_receipt(
+        session,
+        order,
+        reminder.due_at,
+        claim_days=int(payload.get("claim_days", 60)),
+        days_before=tuple(int(d) for d in payload.get("days_before", (7, 3, 1, 0))),
+    )
+    supplier = await session.get(Supplier, order.supplier_id)
+    if supplier is not None:
+        await reminders.notify_party(
+            session,
+            kind=reminders.RECEIPT_CONFIRMED,
+            order_id=order.id,
+            recipient_id=await service.supplier_user_id(session, supplier),
+            now=reminder.due_at,
+        )
+
+
 @renders(reminders.AUTO_RECEIPT)
 async def auto_receipt(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
-    """Confirm receipt by the rules' clock, then tell the buyer. Rendering again after a
-    failed delivery finds the order complete already and only repeats the notice."""
+    """Tell the buyer the platform confirmed receipt (the effect above did it). Rendering
+    again after a failed delivery only repeats the notice."""
     found = await _order(ctx, reminder, "buyer")
     if found is None:
         return None
     order, supplier = found
-    payload = reminder.payload or {}
-    if order.status == OrderStatus.SHIPPED:
-        # The dispatcher has no clock of its own here: the rule's moment is the row's due time.
-        await service.auto_confirm_receipt(
-            ctx.session,
-            order,
-            reminder.due_at,
-            claim_days=int(payload.get("claim_days", 60)),
-            days_before=tuple(int(d) for d in payload.get("days_before", (7, 3, 1, 0))),
-        )
-        await reminders.notify_party(
-            ctx.session,
-            kind=reminders.RECEIPT_CONFIRMED,
-            order_id=order.id,
-            recipient_id=await service.supplier_user_id(ctx.session, supplier),
-            now=reminder.due_at,
-        )
-    elif order.auto_confirmed_at is None:
+    if order.auto_confirmed_at is None:
         return None  # the buyer confirmed it themselves, or the order was settled
-    assert order.auto_confirmed_at is not None
+    payload = reminder.payload or {}
     days = int(payload.get("claim_days", 60))
     deadline = order.auto_confirmed_at + timedelta(days=days)
     return _reply(

@@ -32,7 +32,7 @@ def verification_label(level: Verification | str) -> str:
 def status_label(status: OrderStatus | str) -> str:
     # The programme's own status names where the guide gives them (ch4).
     labels = {
-        OrderStatus.DRAFT: _("Draft: specification not finished"),
+        OrderStatus.DRAFT: _("Draft: not sent to the supplier yet"),
         OrderStatus.CONFIRMED: _("Sent to the supplier: waiting for their acceptance"),
         OrderStatus.AGREED: _("Contract agreed by both parties: waiting for payment"),
         OrderStatus.AWAITING_SHIPMENT: _("Waiting for supplier to ship order"),

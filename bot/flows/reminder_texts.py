@@ -16,7 +16,7 @@ from bot.flows.order_text import order_title
 from bot.flows.replies import Button, Reply
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, day, moment, ngettext
-from bot.services import reminders
+from bot.services import disputes, reminders
 from storage.models import Dispute, Order, OrderStatus, Reminder, Supplier
 
 
@@ -81,6 +81,8 @@ async def shipment_overdue(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
     order, supplier = found
     if order.status != OrderStatus.AWAITING_SHIPMENT:
         return None  # shipped (or settled) since: nothing is overdue
+    if await disputes.dispute_of_order(ctx.session, order.id) is not None:
+        return None  # the buyer already claimed: suggesting a claim would only confuse
     deadline = datetime.fromisoformat(reminder.payload["deadline"])
     return Reply(
         text="\n".join(

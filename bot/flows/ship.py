@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.flows.base import Answer, Choice, Ctx, Flow, Invalid, Prompt, Step
+from bot.flows.base import Answer, Choice, Ctx, Flow, Goto, Invalid, Prompt, Step
 from bot.flows.order_items import shipping_label
 from bot.flows.order_steps import today_for
 from bot.flows.order_text import order_title, status_label
@@ -132,13 +132,22 @@ async def ask_review(ctx: Ctx) -> Prompt:
                 _("Shipping mode (from the contract): {mode}").format(mode=shipping_label(mode)),
             ]
         ),
-        choices=[[Choice(_("Yes, it has shipped"), "yes")]],
+        choices=[
+            [Choice(_("Yes, it has shipped"), "yes")],
+            [
+                Choice(_("Change the date"), "date"),
+                Choice(_("Change the carrier"), "carrier"),
+                Choice(_("Change the tracking number"), "tracking"),
+            ],
+        ],
         accepts_text=False,
     )
 
 
 async def take_review(ctx: Ctx, answer: Answer) -> str:
     await shippable(ctx, ctx.data["order_id"])
+    if answer.pressed and answer.choice in ("date", "carrier", "tracking"):
+        return Goto(str(answer.choice), then_return=True)
     if not answer.pressed or answer.choice != "yes":
         raise Invalid(_("Please choose with the buttons, or /back to change an answer."))
     return "yes"

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.flows.notices import RENDERERS, NoticeCtx
+from bot.flows.notices import EFFECTS, RENDERERS, NoticeCtx
 from bot.flows.replies import Reply
 from bot.i18n import use_locale
 from bot.scheduler.errors import Blocked, RetryAfter
@@ -162,6 +162,9 @@ class Dispatcher:
             reminder.status = ReminderStatus.DROPPED
             self.stats.dropped += 1
             return None
+        effect = EFFECTS.get(reminder.kind)
+        if effect is not None:  # before the recipient checks: it happens even if nobody hears
+            await effect(session, reminder)
         user = await session.get(User, reminder.recipient_id)
         renderer = RENDERERS.get(reminder.kind)
         if user is None or user.unreachable or renderer is None:
