@@ -77,7 +77,7 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
                 env, plan="webhook" if args.webhook else "polling", profile=profile
             ) as bot:
                 result = await drive(emu, bot, population, warmup=warmup, duration=duration)
-                rss = bot.rss_mb()
+                rss, workers_rss = bot.rss_mb(), bot.workers_rss_mb()
             outbox = bot.stats.get("outbox", {})
             gc_pauses = bot.stats.get("gc_pauses", {})
             emulator_errors = len(emu.errors)
@@ -88,6 +88,7 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
             "buyers": buyers,
             "warmup_s": warmup,
             "bot_rss_mb": round(rss, 1),
+            "bot_workers_rss_mb": round(workers_rss, 1),
             "outbox": outbox,
             "gc_pauses": gc_pauses,
             "emulator_errors": emulator_errors,

@@ -13,9 +13,14 @@ One journey, repeated by every buyer, is the mix of steps users make most:
 * search: ``/find scarf 20000 USD`` and the supplier results;
 * spec answers: the 17 questions of a new order, typed and pressed, then the review;
 * confirm: the contract PDF is generated and uploaded;
-* payment choice: ``/pay``, the country, the method (fees computed per method);
-* dispute steps: ``/dispute`` on a delivered order, ground, dates, six documents
-  skipped, refund, and submit (which pushes a claim to the supplier via the outbox).
+* payment choice: ``/pay`` and the method (fees computed per method), on an order whose
+  contract buyer and supplier both accepted earlier (seeded: the order just confirmed
+  waits for its supplier, and only an agreed contract can be paid);
+* dispute steps: ``/dispute`` on a delivered order, ground, the delivery record (its
+  lateness from the contract and the receipt), six documents skipped, refund, and submit
+  (which pushes a claim to the supplier via the outbox).
+
+34 updates a journey.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from bot.app import build_app
 from bot.config import load_settings
 from emulator import BotAPIEmulator
 from storage.db import create_engine
+from storage.models import OrderStatus
 
 BOT_CPU = 0  # the bot's core; this process (emulator and buyers) takes the other one
 DRIVER_CPU = 1
@@ -64,11 +70,28 @@ class BotProcess:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def cpu_seconds(self) -> float:
-        times = self.ps.cpu_times()
-        return float(times.user + times.system)
+        """The bot's CPU, with its worker processes' (contract PDFs: ``bot.workers``)."""
+        total = 0.0
+        for process in [self.ps, *self._children()]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += float(times.user + times.system)
+        return total
+
+    def _children(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return list(self.ps.children(recursive=True))
+        return []
 
     def rss_mb(self) -> float:
         return float(self.ps.memory_info().rss) / 2**20
+
+    def workers_rss_mb(self) -> float:
+        total = 0.0
+        for process in self._children():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += float(process.memory_info().rss) / 2**20
+        return total
 
 
 def bot_environment(
@@ -203,7 +226,7 @@ SPEC_ANSWERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def journey(with_claim: bool = True) -> list[Action]:
+def journey(with_claim: bool = True, with_payment: bool = True) -> list[Action]:
     actions = [
         Action("search", "best cover first", text="/find scarf 20000 USD"),
         Action("pick supplier", "Step 1 of", press="Hangzhou"),
@@ -218,20 +241,24 @@ def journey(with_claim: bool = True) -> list[Action]:
                 press=value if kind == "press" else None,
             )
         )
-    actions += [
-        Action("confirm spec (PDF)", "Specification and contract draft", press="Confirm the"),
-        # The buyer's country is known (kept from an earlier payment): methods at once.
-        Action("payment choice", "Choose the method", text="/pay {order}"),
-        Action("payment choice", "recorded", press="Wire transfer"),
-    ]
+    actions.append(
+        Action("confirm spec (PDF)", "Specification and contract draft", press="Confirm the")
+    )
+    if with_payment:
+        # Not the order just confirmed: its supplier has yet to accept the contract. One
+        # both parties agreed, seeded; the buyer's country is known, so methods at once.
+        actions += [
+            Action("payment choice", "Choose the method", text="/pay {payable_order}"),
+            Action("payment choice", "recorded", press="Wire transfer"),
+        ]
     if not with_claim:
         return actions
     actions += [
         Action("dispute step", "Before a dispute", text="/dispute {claim_order}"),
         Action("dispute step", "What went wrong", press="I have"),
-        Action("dispute step", "Which delivery date", press="Late delivery"),
-        Action("dispute step", "When did the goods arrive", press="Use"),
-        Action("dispute step", "1 of 6:", press="when receipt was confirmed"),
+        # Lateness comes from the order's records (contract, shipment, receipt).
+        Action("dispute step", "From the order's records", press="Late delivery"),
+        Action("dispute step", "1 of 6:", press="The record is right"),
     ]
     for document in range(2, 7):
         actions.append(Action("dispute step", f"{document} of 6:", press="I don't have it"))
@@ -285,6 +312,7 @@ class Buyer:
         inbox: Inbox,
         telegram_id: int,
         claim_orders: list[int],
+        payable_orders: list[int],
         samples: Samples,
         window: Window,
     ) -> None:
@@ -293,6 +321,7 @@ class Buyer:
         self.user = emu.user(telegram_id, first_name=f"Buyer{telegram_id}", language_code="en")
         self.id = telegram_id
         self.claim_orders = claim_orders
+        self.payable_orders = payable_orders
         self.samples = samples
         self.window = window
         self.last: dict[str, Any] | None = None
@@ -302,21 +331,22 @@ class Buyer:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             claim = self.claim_orders.pop() if self.claim_orders else None
+            payable = self.payable_orders.pop() if self.payable_orders else None
             try:
-                for action in journey(with_claim=claim is not None):
+                for action in journey(claim is not None, payable is not None):
                     if stop.is_set():
                         return
-                    await self.act(action, claim)
+                    await self.act(action, claim, payable)
                 self.journeys += 1
             except (TimeoutError, LookupError, ValueError) as error:
                 self.samples.errors.append(f"{type(error).__name__}: {error}"[:300])
                 await self.recover()
 
-    async def act(self, action: Action, claim: int | None) -> None:
+    async def act(self, action: Action, claim: int | None, payable: int | None = None) -> None:
         waiting = self.inbox.expect(self.id, action.needle)
         sent = time.perf_counter()
         if action.text is not None:
-            typed = action.text.format(order=self.order, claim_order=claim)
+            typed = action.text.format(order=self.order, claim_order=claim, payable_order=payable)
             await self.emu.send_text(self.user, typed)
         else:
             assert action.press is not None and self.last is not None
@@ -358,18 +388,21 @@ class Buyer:
 
 @dataclass
 class Population:
-    """The buyers the load drives, with their suppliers and delivered orders to claim on."""
+    """The buyers the load drives, with their suppliers, delivered orders to claim on and
+    agreed orders to pay."""
 
     buyer_telegram_ids: list[int]
     claim_orders: dict[int, list[int]]
+    payable_orders: dict[int, list[int]] = field(default_factory=dict)
 
 
 async def prepare_population(
     database_url: str, buyers: int, claims_per_buyer: int, *, offset: int = 0
 ) -> Population:
     """Load the demo directory (as the first start does), then seed the buyers, one
-    supplier each (with a Telegram account, so a claim is pushed to them) and delivered
-    orders inside the claim window."""
+    supplier each (with a Telegram account, so a claim is pushed to them), delivered
+    orders inside the claim window, and as many agreed orders (a contract both accepted)
+    to pay."""
     settings = load_settings(database_url=database_url, bot_token=None)
     app = await build_app(settings)
     await app.close()
@@ -394,6 +427,21 @@ async def prepare_population(
             supplier_of=lambda i: supplier_ids[i % buyers],
             now=now,
         )
+        payable_ids = await seed.orders(
+            engine,
+            buyers * claims_per_buyer,
+            buyer_of=lambda i: buyer_ids[i % buyers],
+            supplier_of=lambda i: supplier_ids[i % buyers],
+            now=now,
+            status=OrderStatus.AGREED,
+        )
+        await seed.agreed_contracts(
+            engine,
+            payable_ids,
+            buyer_of=lambda i: buyer_ids[i % buyers],
+            supplier_of=lambda i: supplier_ids[i % buyers],
+            now=now,
+        )
         if engine.dialect.name == "postgresql":
             await seed.analyze(engine)
     finally:
@@ -401,7 +449,10 @@ async def prepare_population(
     claims: dict[int, list[int]] = defaultdict(list)
     for index, order_id in enumerate(order_ids):
         claims[first_buyer + index % buyers].append(order_id)
-    return Population([first_buyer + i for i in range(buyers)], dict(claims))
+    payable: dict[int, list[int]] = defaultdict(list)
+    for index, order_id in enumerate(payable_ids):
+        payable[first_buyer + index % buyers].append(order_id)
+    return Population([first_buyer + i for i in range(buyers)], dict(claims), dict(payable))
 
 
 @dataclass
@@ -450,7 +501,15 @@ async def drive(
     stop = asyncio.Event()
     # The population's own lists: a delivered order claimed in one run is not claimed again.
     buyers = [
-        Buyer(emu, inbox, tid, population.claim_orders.setdefault(tid, []), samples, window)
+        Buyer(
+            emu,
+            inbox,
+            tid,
+            population.claim_orders.setdefault(tid, []),
+            population.payable_orders.setdefault(tid, []),
+            samples,
+            window,
+        )
         for tid in population.buyer_telegram_ids
     ]
     tasks = [asyncio.create_task(buyer.run(stop)) for buyer in buyers]

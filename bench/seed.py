@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import JSON, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.services import contracts
 from storage.models import (
+    ContractVersion,
     Dispute,
     DisputeEvent,
     DisputeStatus,
@@ -207,11 +209,13 @@ async def orders(
     now: datetime,
     status: OrderStatus = OrderStatus.COMPLETE,
 ) -> IdRange:
-    """``count`` paid orders; ``buyer_of(i)`` / ``supplier_of(i)`` give the i-th order's
-    buyer and supplier ids. A complete order's receipt was confirmed five days ago, so
-    its claim window is open (what /dispute needs)."""
+    """``count`` orders; ``buyer_of(i)`` / ``supplier_of(i)`` give the i-th order's buyer
+    and supplier ids. A complete order was paid, and its receipt was confirmed five days
+    ago, so its claim window is open (what /dispute needs). An agreed one is unpaid, its
+    delivery deadline ahead (give it a contract both accepted: ``agreed_contracts``)."""
     first = await next_id(engine, Order)
     complete = status == OrderStatus.COMPLETE
+    paid = status not in (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.AGREED)
     await insert_rows(
         engine,
         Order,
@@ -225,11 +229,11 @@ async def orders(
                 "currency": "USD",
                 "spec": SPEC,
                 "shipping_mode": "sea",
-                "delivery_deadline": now - timedelta(days=20),
+                "delivery_deadline": now + timedelta(days=-20 if paid else 60),
                 "coverage_type": "post_delivery",
                 "uses_programme": True,
                 "confirmed_at": now - timedelta(days=60),
-                "paid_at": now - timedelta(days=59),
+                "paid_at": now - timedelta(days=59) if paid else None,
                 "receipt_confirmed_at": now - timedelta(days=5) if complete else None,
                 "created_at": now - timedelta(days=60),
                 "updated_at": now,
@@ -238,6 +242,38 @@ async def orders(
         ),
     )
     return IdRange(first, count)
+
+
+async def agreed_contracts(
+    engine: AsyncEngine, order_ids: IdRange, *, buyer_of: Any, supplier_of: Any, now: datetime
+) -> IdRange:
+    """Version 1 of each order's contract, accepted by the buyer and then the supplier: what
+    makes an agreed order payable (``bot.services.contracts``)."""
+    first = await next_id(engine, ContractVersion)
+    rows = []
+    for i, order_id in enumerate(order_ids):
+        content = {
+            "order": order_id,
+            "buyer": buyer_of(i),
+            "supplier": {"id": supplier_of(i)},
+            "amount": "20000.00",
+            "currency": "USD",
+            "spec": SPEC,
+        }
+        rows.append(
+            {
+                "id": first + i,
+                "order_id": order_id,
+                "version": 1,
+                "content": content,
+                "sha256": contracts.digest(content),
+                "created_at": now - timedelta(days=2),
+                "buyer_accepted_at": now - timedelta(days=2),
+                "supplier_accepted_at": now - timedelta(days=1),
+            }
+        )
+    await insert_rows(engine, ContractVersion, rows)
+    return IdRange(first, order_ids.count)
 
 
 async def disputes(

@@ -5,7 +5,9 @@ Each update is one unit of work: one transaction under the user's lock (an in-pr
 lock, plus on PostgreSQL an advisory lock so several workers never interleave one user's
 answers: the Telegram gate holds it until the replies are sent, see ``storage.locks``).
 Anything unexpected is rolled back and the user gets a polite message; their earlier
-answers are untouched because they were committed by earlier updates.
+answers are untouched because they were committed by earlier updates. A document a flow
+asked for (a contract PDF) is made after the commit, in a worker (``bot.workers``): the
+transaction, and SQLite's write lock, last only as long as the database work.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +28,7 @@ from bot.flows.engine import Engine
 from bot.flows.replies import Incoming, Outcome, Reply, storable
 from bot.i18n import _, default_zone, normalise_locale, supported_locale, use_locale
 from bot.services import directory
+from bot.workers import Workers
 from storage import updates
 from storage.db import create_engine, is_up_to_date, session_factory, upgrade_database_async
 from storage.locks import held_lock, one_start_at_a_time, session_for
@@ -47,6 +50,7 @@ class App:
     rules: Any
     # Dispute-team members: from configuration, plus those the terminal's /as adds.
     team: set[int] = field(default_factory=set)
+    workers: Workers = field(default_factory=lambda: Workers("inline"))
     _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -70,13 +74,36 @@ class App:
         async with self._lock_for(sender.telegram_id):
             claim = updates.pending()
             try:
-                return await self._handle_in_transaction(incoming)
+                outcome = await self._handle_in_transaction(incoming)
             except Exception:
                 if claim is not None:
                     claim.recorded = False  # rolled back with the rest
                 # The traceback goes to the operator's log only; the user gets a sentence.
                 log.exception("update from %s failed; rolled back", sender.telegram_id)
-                return await self._after_failure(incoming)
+                outcome = await self._after_failure(incoming)
+            # Committed: now the documents, with no transaction open.
+            return await self._make_documents(outcome)
+
+    async def _make_documents(self, outcome: Outcome) -> Outcome:
+        if not any(reply.draft is not None for reply in outcome.replies):
+            return outcome
+        replies = []
+        for reply in outcome.replies:
+            draft = reply.draft
+            if draft is None:
+                replies.append(reply)
+                continue
+            try:
+                content, complete = await self.workers.run(draft.make)
+            except Exception:  # the update's change is committed: say so, not "sorry"
+                log.exception("the document %s could not be made", draft.file_name)
+                text = f"{reply.text}\n{draft.failed_note}"
+                replies.append(replace(reply, text=text, draft=None))
+                continue
+            text = reply.text if complete else f"{reply.text}\n{draft.incomplete_note}"
+            document = draft.finished(content, complete)
+            replies.append(replace(reply, text=text, document=document, draft=None))
+        return replace(outcome, replies=replies)
 
     async def _after_failure(self, incoming: Incoming) -> Outcome:
         """A generic apology in the user's language, then the step they are still on.
@@ -142,6 +169,7 @@ class App:
                 return await self.engine.handle(ctx, incoming)
 
     async def close(self) -> None:
+        self.workers.close()
         await self.db.dispose()
 
 
@@ -192,4 +220,5 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         secret=secret.encode(),
         rules=load_rules(profile=settings.rules_profile),
         team=set(settings.dispute_team),
+        workers=Workers(settings.render_workers),
     )

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     team_waiting_days: int = Field(default=3, ge=1)
 
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Where contract PDFs are made after the transaction (``bot.workers``).
+    render_workers: Literal["process", "thread", "inline"] = "process"
 
     @field_validator("dispute_team", mode="before")
     @classmethod

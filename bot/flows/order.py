@@ -397,7 +397,7 @@ async def finish(ctx: Ctx) -> list[Reply]:
         raise Invalid(str(OWN_COMPANY)) from None
     supplier = await orders.supplier_of(ctx.session, order)
     version = await orders.contract_of(ctx.session, order)
-    document = order_sheet.build(order, supplier, ctx.user, ctx.app.rules, ctx.now, version=version)
+    draft = order_sheet.draft(order, supplier, ctx.user, ctx.app.rules, ctx.now, version=version)
     secret, me = ctx.app.secret, ctx.user.telegram_id
     buttons = ((Button(_("My orders"), shortcut_token(secret, me, "orders", str(order.id))),),)
     if await orders.supplier_user_id(ctx.session, supplier) is not None:
@@ -422,10 +422,7 @@ async def finish(ctx: Ctx) -> list[Reply]:
             ),
             buttons=buttons,
         ),
-        Reply(
-            text=order_sheet.caption(order, document),
-            document=document,
-        ),
+        Reply(text=order_sheet.caption(order), draft=draft),
     ]
 
 

@@ -334,11 +334,8 @@ async def sheet_reply(ctx: Ctx, order: Order, supplier: Supplier) -> Reply:
     buyer = await ctx.session.get(User, order.buyer_id)
     assert buyer is not None
     version = await contracts.current(ctx.session, order.id)
-    document = order_sheet.build(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
-    return Reply(
-        text=order_sheet.caption(order, document),
-        document=document,
-    )
+    draft = order_sheet.draft(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
+    return Reply(text=order_sheet.caption(order), draft=draft)
 
 
 def reminder_days(ctx: Ctx) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ dispute terms (ch6) both sides sign up to. ``bot.services.spec_sheet`` lays it o
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from babel import Locale
@@ -24,7 +25,7 @@ from bot.flows.order_text import (
     verification_label,
 )
 from bot.flows.profile import country_name
-from bot.flows.replies import Document
+from bot.flows.replies import Document, DocumentDraft
 from bot.i18n import _, current_locale, current_zone, day, ngettext, percent, use_locale
 from bot.services import contracts, spec_sheet
 from policy import CoverageType, Rules, ShippingMode, assess_coverage
@@ -48,6 +49,22 @@ def build(
     *,
     version: ContractVersion | None = None,
 ) -> Document:
+    """The PDF, made now (tools and tests; a flow hands ``draft`` to ``App`` instead)."""
+    prepared = draft(order, supplier, buyer, rules, now, version=version)
+    return prepared.finished(*prepared.make())
+
+
+def draft(
+    order: Order,
+    supplier: Supplier,
+    buyer: User,
+    rules: Rules,
+    now: datetime,
+    *,
+    version: ContractVersion | None = None,
+) -> DocumentDraft:
+    """Every line worded now, in the reader's language, from the rows as they stand; the
+    PDF made later, after the transaction and off the event loop (``bot.workers``)."""
     sections = _sections(order, supplier, buyer, rules, now, version)
     reader = current_locale()
     if reader != "en":
@@ -70,7 +87,16 @@ def build(
             spec_sheet.Section(heading, paragraphs=[english_clause], new_page=True),
             *english,
         ]
-    return _sheet(order, version, now, sections)
+    return DocumentDraft(
+        file_name(order),
+        partial(spec_sheet.render_checked, _sheet(order, version, now, sections)),
+        "application/pdf",
+        incomplete_note=_missing_font_note(),
+        failed_note=_(
+            "The PDF could not be made this time. Press “{button}” on the order in /orders "
+            "to get it."
+        ).format(button=_("Contract PDF")),
+    )
 
 
 def _sections(
@@ -95,9 +121,9 @@ def _sections(
 
 def _sheet(
     order: Order, version: ContractVersion | None, now: datetime, sections: list[spec_sheet.Section]
-) -> Document:
+) -> spec_sheet.Sheet:
     # The date on the sheet is the version's (when it was issued), never the download's.
-    sheet = spec_sheet.Sheet(
+    return spec_sheet.Sheet(
         title=_("Order specification and purchase contract draft"),
         subtitle=_(
             "Order #{id} · prepared on {date} under the Trade Assurance programme · "
@@ -109,18 +135,21 @@ def _sheet(
         footer=_("Order #{id} · specification and contract draft").format(id=order.id),
         keywords=("tradeguard", f"order-{order.id}"),
     )
-    content, complete = spec_sheet.render_checked(sheet)
-    return Document(file_name(order), content, "application/pdf", incomplete=not complete)
 
 
-def caption(order: Order, document: Document) -> str:
-    """The message the draft comes with, saying so when the server lacked a font for it."""
+def _missing_font_note() -> str:
+    return _(
+        "Some characters could not be printed in this PDF: the server has no font for "
+        "them. The bot's operator must install the fonts the README lists."
+    )
+
+
+def caption(order: Order, document: Document | None = None) -> str:
+    """The message the draft comes with, saying so when the server lacked a font for it
+    (for a draft not made yet, ``App`` adds that once it is made)."""
     text = _("Specification and contract draft for order #{id}.").format(id=order.id)
-    if document.incomplete:
-        text += "\n" + _(
-            "Some characters could not be printed in this PDF: the server has no font for "
-            "them. The bot's operator must install the fonts the README lists."
-        )
+    if document is not None and document.incomplete:
+        text += "\n" + _missing_font_note()
     return text
 
 

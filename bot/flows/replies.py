@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 
@@ -32,10 +33,37 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentDraft:
+    """A document still to be made, such as a contract PDF (90-150 ms of CPU).
+
+    A flow hands this over instead of a ``Document``; ``App`` makes it after the update's
+    transaction has committed and in a worker (``bot.workers``), so neither the database
+    nor the other users' updates wait for it. ``make`` must be picklable (a module-level
+    function, or a ``functools.partial`` of one over plain data) so it can run in another
+    process; it returns the content and whether every character could be drawn.
+    """
+
+    file_name: str
+    make: Callable[[], tuple[bytes, bool]]
+    mime_type: str = "application/pdf"
+    # Added to the reply's text when some character could not be drawn (a font missing),
+    # or when the document could not be made at all: worded by the flow, in the reader's
+    # language, like the rest of the reply.
+    incomplete_note: str = ""
+    failed_note: str = ""
+
+    def finished(self, content: bytes, complete: bool) -> Document:
+        return Document(self.file_name, content, self.mime_type, incomplete=not complete)
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
+    # A document to make after the transaction; ``App`` turns it into ``document``, so a
+    # transport never sees one.
+    draft: DocumentDraft | None = None
     # A file already on Telegram's servers (evidence shown to the other party).
     file_id: str | None = None
     # The transport may edit the message that carried the pressed button instead of

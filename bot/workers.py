@@ -1,0 +1,72 @@
+"""CPU-heavy work off the event loop: contract PDFs, for now.
+
+A contract draft costs 90-150 ms of pure-Python CPU (fpdf2 line breaking, font subsetting).
+Run on the event loop, it stalls every other user's update for that long; run inside the
+update's transaction, it holds SQLite's write lock meanwhile. ``App`` therefore makes a
+``DocumentDraft`` after the commit, through one of these:
+
+* ``process`` (the default): a small process pool, started on first use from a fork
+  server that has already imported the PDF code. The render does not compete with the
+  event loop for the GIL, and the operating system's scheduler hands the core back to the
+  event loop whenever it wakes (see bench/README.md, issue 18, for the measurement).
+* ``thread``: ``asyncio.to_thread``. Off the loop but under the GIL, so every wake-up of
+  the event loop waits up to a switch interval (5 ms) while a render runs.
+* ``inline``: on the loop, as before (for comparison).
+
+``TRADEGUARD_RENDER_WORKERS`` picks one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Literal, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Mode = Literal["process", "thread", "inline"]
+MODES: tuple[Mode, ...] = ("process", "thread", "inline")
+# What the fork server imports once, so a worker starts with fpdf2 loaded.
+PRELOAD = ["bot.services.spec_sheet"]
+
+
+class Workers:
+    """Runs a picklable callable somewhere that is not the event loop."""
+
+    def __init__(self, mode: Mode = "process", processes: int = 1) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown worker mode {mode!r}; one of {', '.join(MODES)}")
+        self.mode: Mode = mode
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+        return self._pool
+
+    async def run(self, work: Callable[[], T]) -> T:
+        if self.mode == "inline":
+            return work()
+        if self.mode == "thread":
+            return await asyncio.to_thread(work)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), work)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): a fresh pool for this and the next.
+            log.warning("the render worker died; starting a new one")
+            self.close()
+            return await loop.run_in_executor(self._executor(), work)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
