@@ -140,13 +140,22 @@ def classify_ground(text: str) -> Ground | Refusal:
 # -- checklists (ch7) --------------------------------------------------------------------
 
 
-def required_documents(rules: Rules, *, custom_design: bool = True) -> tuple[ChecklistItem, ...]:
-    """Documents the dispute team asks for. Design files only matter for a custom design."""
+def required_documents(
+    rules: Rules, *, custom_design: bool = True, has_contract: bool = False
+) -> tuple[ChecklistItem, ...]:
+    """Documents the dispute team asks the buyer for. Design files only matter for a
+    custom design; what the agreed contract version is needs no upload when there is one."""
     return tuple(
         item
         for item in rules.documents
-        if item.when is None or (item.when == "custom_design" and custom_design)
+        if (item.when is None or (item.when == "custom_design" and custom_design))
+        and not (has_contract and item.from_contract)
     )
+
+
+def contract_documents(rules: Rules) -> tuple[str, ...]:
+    """The checklist ids the agreed contract version stands for."""
+    return tuple(item.id for item in rules.documents if item.from_contract)
 
 
 def evidence_items(rules: Rules, ground: Ground | None = None) -> tuple[ChecklistItem, ...]:

@@ -86,6 +86,9 @@ class ChecklistItem:
     weakens_claim_if_missing: bool
     grounds: tuple[Ground, ...]  # empty: every ground
     sources: tuple[str, ...]
+    # The programme's agreed contract version is this document: attached to every claim
+    # on an order with one, so the buyer is not asked for it.
+    from_contract: bool = False
 
 
 @dataclass(frozen=True)
@@ -381,6 +384,7 @@ def _checklist(root: Table, name: str) -> tuple[ChecklistItem, ...]:
             required=t.flag("required", default=False),
             when=t.optional_text("when"),
             weakens_claim_if_missing=t.flag("weakens_claim_if_missing"),
+            from_contract=t.flag("from_contract", default=False),
             grounds=tuple(Ground(g) for g in t.text_list("grounds", _GROUNDS))
             if t.has("grounds")
             else (),

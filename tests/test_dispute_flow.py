@@ -61,12 +61,13 @@ async def test_late_delivery_claim_resolved_when_the_supplier_accepts(
     assert "Received: " in shown and "(confirmed by the buyer)" in shown
     shown = await chat.press("The record is right")
 
-    # The documents of chapter 7, one at a time: a file, or "I don't have it".
-    assert "purchase order" in shown
-    shown = await chat.say(f"/file {a_file(tmp_path, 'po.pdf')}")
-    assert "Received: po.pdf" in shown and "1 file received" in shown
+    # The documents of chapter 7, one at a time: a file, or "I don't have it". The
+    # purchase order and the agreed specification are the agreed contract: not asked.
+    assert "purchase order" not in shown and "specifications" not in shown
+    assert "design drawings" in shown
+    shown = await chat.say(f"/file {a_file(tmp_path, 'drawing.pdf')}")
+    assert "Received: drawing.pdf" in shown and "1 file received" in shown
     shown = await chat.press("Next")
-    assert "specifications" in shown
     while "How much refund" not in shown:
         shown = await chat.press("I don't have it")
     assert "How much refund" in shown
@@ -74,6 +75,7 @@ async def test_late_delivery_claim_resolved_when_the_supplier_accepts(
     shown = await chat.press("The whole order")
     assert "Your dispute, ready to submit" in shown
     assert "Late delivery" in shown and "✅" in shown and "❌" in shown
+    assert "The agreed contract, version 1" in shown and "attached by the platform" in shown
     shown = await chat.press("Submit")
     assert "Dispute #" in shown and "is submitted" in shown
     assert "message for sam" in shown and "A claim has been opened against you" in shown
@@ -82,16 +84,20 @@ async def test_late_delivery_claim_resolved_when_the_supplier_accepts(
     assert dispute.status == DisputeStatus.SUBMITTED
     assert dispute.requested_amount == Decimal("5000.00")
     assert dispute.details["contracted"] < dispute.details["actual"]
-    assert [(e.item, e.file_name) for e in await evidence(app)] == [
-        ("signed_po_or_invoice", "po.pdf")
-    ]
+    assert [(e.item, e.file_name) for e in await evidence(app)] == [("design_files", "drawing.pdf")]
+    # The case file starts with the contract both parties accepted.
+    assert dispute.details["contract"]["version"] == 1
+    assert dispute.details["checklist"]["signed_po_or_invoice"] is True
+    assert dispute.details["checklist"]["agreed_specifications"] is True
     assert "escalation_open" in await pending_reminders(app, dispute.id)
 
     # The supplier answers from the notice's button: they accept.
     await chat.say("/as supplier sam")
     shown = await chat.press("Answer the claim")
     assert "Late delivery" in shown and "Contracted delivery date" in shown
-    assert "file attached: local-" in shown  # the buyer's PO, re-sent by its file id
+    assert "file attached: local-" in shown  # the buyer's drawing, re-sent by its file id
+    assert "The agreed contract, version 1" in shown  # the case file's first item
+    assert "document saved:" in shown and "specification.pdf" in shown  # and its PDF
     shown = await chat.press("Accept the refund")
     shown = await chat.press("Send the answer")
     assert "on its way to the buyer" in shown
@@ -149,9 +155,9 @@ async def test_not_as_specified_partial_offer_escalated_and_decided_within_the_l
     assert "cannot be checked by the dispute team" in refused and "1 of 2" in refused
     await chat.say("PANTONE 19-1664 TCX")
     shown = await chat.say("80% cotton, 20% polyester")
-    assert "purchase order" in shown
+    assert "design drawings" in shown and "purchase order" not in shown
 
-    await chat.say(f"/file {a_file(tmp_path, 'po.pdf')}")
+    await chat.say(f"/file {a_file(tmp_path, 'drawing.pdf')}")
     shown = await chat.press("Next")
     while "quality inspection report" not in shown:
         shown = await chat.press("I don't have it")
@@ -177,7 +183,7 @@ async def test_not_as_specified_partial_offer_escalated_and_decided_within_the_l
         "agreed": "PANTONE 18-1663 TCX",
         "received": "PANTONE 19-1664 TCX",
     }
-    assert [e.file_name for e in await evidence(app)] == ["po.pdf", "shade.jpg", "label.jpg"]
+    assert [e.file_name for e in await evidence(app)] == ["drawing.pdf", "shade.jpg", "label.jpg"]
 
     # The supplier offers part of the refund, with an explanation and a file.
     await chat.say("/as supplier sam")
@@ -216,6 +222,7 @@ async def test_not_as_specified_partial_offer_escalated_and_decided_within_the_l
     assert "Payment" in shown and "$20,000.00" in shown
     assert "lab_dip_email.pdf" in shown and "Counter-evidence (supplier)" in shown
     assert "Timeline of dispute" in shown and "escalated to the dispute team" in shown
+    assert "The agreed contract, version 1" in shown and "specification.pdf" in shown
     refused = await chat.say("15000")
     assert "cannot exceed $10,000.00: the supplier's assurance limit" in refused
     await chat.say("10000")

@@ -24,6 +24,7 @@ from policy import (
     auto_escalation_at,
     claim_window,
     classify_ground,
+    contract_documents,
     default_rules,
     escalation_opens_at,
     evidence_items,
@@ -442,3 +443,10 @@ def test_ch10_goods_without_defects_are_not_refunded(text: str) -> None:
 def test_ch10_deviations_are_solid_grounds() -> None:
     for text in ("The length is different from the contract", "wrong material", "colour is wrong"):
         assert classify_ground(text) == Ground.NOT_AS_SPECIFIED
+
+
+def test_ch7_the_agreed_contract_stands_for_the_po_and_the_specification() -> None:
+    assert contract_documents(RULES) == ("signed_po_or_invoice", "agreed_specifications")
+    asked = [d.id for d in required_documents(RULES, has_contract=True)]
+    assert "signed_po_or_invoice" not in asked and "agreed_specifications" not in asked
+    assert "seller_communications" in asked and "signed_transaction_receipt" in asked

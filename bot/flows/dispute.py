@@ -28,6 +28,7 @@ from bot.flows.dispute_steps import (
 )
 from bot.flows.dispute_texts import (
     cap_reason,
+    contract_attached_line,
     disputed_fact_line,
     ground_label,
     invite_lines,
@@ -41,7 +42,7 @@ from bot.flows.policy_text import checklist_item_name, explain_refusal, explain_
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, lazy_gettext, moment
-from bot.services import disputes
+from bot.services import contracts, disputes
 from bot.services.authz import Forbidden
 from bot.services.delivery_record import delivery_record
 from bot.services.disputes import Claim, DisputeRefused, EvidenceFile
@@ -390,10 +391,14 @@ def custom_design(order: Order) -> bool:
 
 
 async def documents(ctx: Ctx) -> list[tuple[str, str, bool]]:
+    """What the buyer is asked to send: not what the agreed contract already is."""
     order = await order_of(ctx)
+    agreed = await contracts.in_force(ctx.session, order.id)
     return [
         (item.id, checklist_item_name(item.id), item.required)
-        for item in required_documents(ctx.app.rules, custom_design=custom_design(order))
+        for item in required_documents(
+            ctx.app.rules, custom_design=custom_design(order), has_contract=agreed is not None
+        )
     ]
 
 
@@ -501,6 +506,9 @@ async def summary(ctx: Ctx) -> list[str]:
         if ctx.data.get("record") == "wrong" and ctx.data.get("record_note"):
             lines.append(disputed_fact_line(ctx.data["record_note"]))
     lines += item_lines(ctx.data.get("received") or {})
+    agreed = await contracts.in_force(ctx.session, int(ctx.data["order"]))
+    if agreed is not None:
+        lines.append(contract_attached_line(agreed.version, agreed.sha256))
     marks = {**(ctx.data.get("documents") or {}), **(ctx.data.get("evidence") or {})}
     for item, provided in marks.items():
         state = _("provided") if provided else _("missing")

@@ -38,6 +38,7 @@ from bot.flows.dispute_steps import (
 from bot.flows.dispute_texts import (
     cap_reason,
     claim_file,
+    contract_pdf,
     ground_label,
     own_answer_label,
     refusal_text,
@@ -75,6 +76,7 @@ async def open_claim(ctx: Ctx, dispute: Dispute) -> None:
     except DisputeRefused as exc:
         raise refused(exc) from None
     ctx.notes.extend(await claim_file(ctx.session, dispute))
+    ctx.notes.extend(await contract_pdf(ctx, dispute))
 
 
 async def waiting(ctx: Ctx) -> list[Dispute]:

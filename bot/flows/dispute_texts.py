@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import tokens
+from bot.flows import order_sheet, tokens
 from bot.flows.base import Ctx
 from bot.flows.notices import NoticeCtx, renders
 from bot.flows.order_items import item_label, shipping_label
 from bot.flows.policy_text import checklist_item_name, method_name
 from bot.flows.replies import Button, Reply, esc
 from bot.i18n import _, day, moment, money, ngettext
-from bot.services import disputes, reminders
+from bot.services import contracts, disputes, reminders
 from bot.services.disputes import DisputeRefused
 from policy import Ground, Money
 from storage.models import (
@@ -353,6 +353,14 @@ def item_lines(items: dict[str, dict[str, str]]) -> list[str]:
     ]
 
 
+def contract_attached_line(version: int, sha256: str) -> str:
+    """The case file's first item, put there by the platform, not the buyer."""
+    return _(
+        "📎 The agreed contract, version {n} (SHA-256 <code>{sha}</code>), attached by the "
+        "platform: it is the purchase order and the agreed specification."
+    ).format(n=version, sha=sha256[:16] + "…")
+
+
 def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]:
     """The claim as both parties and the team read it."""
     lines = [
@@ -378,8 +386,11 @@ def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]
         )
     )
     checklist = details.get("checklist") or {}
-    if checklist:
+    contract = details.get("contract") or {}
+    if checklist or contract:
         lines.append(_("Documents and evidence:"))
+    if contract:
+        lines.append(contract_attached_line(int(contract["version"]), str(contract["sha256"])))
         for item, provided in checklist.items():
             mark = "✅" if provided else "❌"
             state = _("provided") if provided else _("missing")
@@ -455,6 +466,23 @@ async def claim_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
     files = await disputes.evidence_of(session, dispute)
     replies += evidence_replies(files, await owner_names(session, dispute))
     return replies
+
+
+async def contract_pdf(ctx: Ctx, dispute: Dispute) -> list[Reply]:
+    """The agreed contract's PDF, as the case file's first document, for the supplier and
+    the team (the buyer has it in the order). Nothing for a claim filed without one."""
+    contract = (dispute.details or {}).get("contract")
+    if not contract:
+        return []
+    order = await disputes.get_order(ctx.session, dispute.order_id)
+    version = await contracts.in_force(ctx.session, order.id)
+    if version is None or version.sha256 != contract.get("sha256"):
+        return []  # the order's terms were changed since: only the summary line stands
+    supplier = await disputes.get_supplier(ctx.session, dispute.supplier_id)
+    buyer = await ctx.session.get(User, dispute.buyer_id)
+    assert buyer is not None
+    draft = order_sheet.draft(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
+    return [Reply(text=order_sheet.caption(order), draft=draft)]
 
 
 async def answer_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:

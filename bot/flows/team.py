@@ -20,7 +20,7 @@ from bot.flows.dispute_steps import (
     parse_money,
     refused,
 )
-from bot.flows.dispute_texts import cap_reason, show, team_file
+from bot.flows.dispute_texts import cap_reason, contract_pdf, show, team_file
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
@@ -54,6 +54,7 @@ async def open_file(ctx: Ctx, dispute: Dispute) -> None:
         # Decided files stay readable, through /history.
         raise refused(DisputeRefused("not_escalated", status=dispute.status.value))
     ctx.notes.extend(await team_file(ctx.session, dispute))
+    ctx.notes.extend(await contract_pdf(ctx, dispute))
 
 
 async def ask_pick(ctx: Ctx) -> Prompt:

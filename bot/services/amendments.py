@@ -57,16 +57,7 @@ async def can_start(session: AsyncSession, order: Order) -> bool:
 
 
 async def in_force(session: AsyncSession, order_id: int) -> ContractVersion | None:
-    """The latest version both parties accepted."""
-    return await session.scalar(
-        select(ContractVersion)
-        .where(
-            ContractVersion.order_id == order_id,
-            ContractVersion.buyer_accepted_at.is_not(None),
-            ContractVersion.supplier_accepted_at.is_not(None),
-        )
-        .order_by(ContractVersion.version.desc())
-    )
+    return await contracts.in_force(session, order_id)
 
 
 async def start(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:

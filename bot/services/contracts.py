@@ -42,6 +42,19 @@ def digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+async def in_force(session: AsyncSession, order_id: int) -> ContractVersion | None:
+    """The latest version both parties accepted: the contract that binds them."""
+    return await session.scalar(
+        select(ContractVersion)
+        .where(
+            ContractVersion.order_id == order_id,
+            ContractVersion.buyer_accepted_at.is_not(None),
+            ContractVersion.supplier_accepted_at.is_not(None),
+        )
+        .order_by(ContractVersion.version.desc())
+    )
+
+
 async def current(session: AsyncSession, order_id: int) -> ContractVersion | None:
     """The latest version of the order's contract, or None before the first one."""
     return await session.scalar(

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox, reminders
+from bot.services import contracts, outbox, reminders
 from bot.services.authz import Forbidden, Party, dispute_for
 from bot.services.delivery_record import delivery_record
 from policy import (
@@ -43,6 +43,7 @@ from policy import (
     assess_coverage,
     auto_escalation_at,
     claim_window,
+    contract_documents,
     escalation_opens_at,
     is_open,
     long_enough,
@@ -454,6 +455,17 @@ async def open_dispute(
         raise DisputeRefused("requested_range", order=order_money(order))
 
     details = claim_details(order, claim, now)
+    checklist = dict(claim.checklist)
+    agreed = await contracts.in_force(session, order.id)
+    if agreed is not None:
+        # The case file starts with the contract both parties accepted: it is the
+        # purchase order and the agreed specification, whatever the buyer uploads.
+        details["contract"] = {
+            "version": agreed.version,
+            "sha256": agreed.sha256,
+            "accepted_at": (agreed.supplier_accepted_at or agreed.created_at).isoformat(),
+        }
+        checklist.update(dict.fromkeys(contract_documents(rules), True))
     supplier = await get_supplier(session, order.supplier_id)
     cap = cap_for(order, supplier, rules, await amount_paid(session, order))
     due = supplier_response_due(rules, now)
@@ -465,7 +477,7 @@ async def open_dispute(
         ground=claim.ground.value,
         details={
             **details,
-            "checklist": dict(claim.checklist),
+            "checklist": checklist,
             "cap_basis": cap.basis,
             "coverage_type": order.coverage_type,
         },
@@ -494,7 +506,7 @@ async def open_dispute(
         cap=str(cap.amount.amount),
         cap_basis=cap.basis,
         currency=dispute.currency,
-        checklist=dict(claim.checklist),
+        checklist=checklist,
         files=len(claim.files),
     )
 
