@@ -161,7 +161,7 @@ async def test_a_late_delivery_before_receipt_once_the_delivery_date_has_passed(
     shown = await chat.press("Late delivery")
     assert "From the order's records" in shown and "Received: not yet" in shown
     shown = await chat.press("The record is right")
-    assert "purchase order" in shown
+    assert "The documents the dispute team asks for" in shown
 
 
 async def test_i_did_not_like_it_is_not_a_ground(

@@ -40,7 +40,7 @@ async def claim_with_a_file(chat: ChatDriver, order_id: int, upload: Path) -> st
     await chat.press("I have")
     await chat.say(CLAIM_WORDS)
     shown = await chat.press("The record is right")
-    assert "purchase order" in shown
+    assert "The documents the dispute team asks for" in shown
     assert "Received: po-zebra.pdf" in await chat.say(f"/file {upload}")
     shown = await chat.press("Next")
     while "How much refund" not in shown:
