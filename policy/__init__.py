@@ -52,6 +52,7 @@ from policy.rules import (
     load_rules,
 )
 from policy.spec import (
+    ColourPart,
     Component,
     Dimension,
     Dimensions,
@@ -61,6 +62,7 @@ from policy.spec import (
     Quantity,
     QuantityKind,
     detect_vague,
+    parse_colours,
     parse_coverage_type,
     parse_deadline,
     parse_dimensions,
@@ -81,6 +83,7 @@ __all__ = [
     "Account",
     "ChecklistItem",
     "ClaimWindow",
+    "ColourPart",
     "Component",
     "Coverage",
     "CoverageType",
@@ -131,6 +134,7 @@ __all__ = [
     "max_refund",
     "may_escalate",
     "normalise_card_network",
+    "parse_colours",
     "parse_coverage_type",
     "parse_deadline",
     "parse_dimensions",
