@@ -30,7 +30,9 @@ SPEC_ERRORS = frozenset({
     "deadline_too_far",
     "weight_range", "count_range", "mass_range", "volume_range", "size_range", "carton_range",
     "weight_for_size",
-    "vague",
+    "vague", "material_vague", "design_vague", "customisation_vague", "board_vague",
+    "colour_without_code", "inspector_party", "inspector_vague", "received_unmeasurable",
+    "reason_vague",
 })  # fmt: skip
 ERRORS = MONEY_ERRORS | INPUT_ERRORS | SPEC_ERRORS
 

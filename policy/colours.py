@@ -37,7 +37,7 @@ _NAMED = re.compile(
 
 # Words that name a colour without fixing it. Enough to recognise the attempt and
 # explain; anything else that is not a code gets the general "pantone_format".
-_COLOUR_WORDS = re.compile(
+COLOUR_WORDS = re.compile(
     r"\b(?:red|crimson|scarlet|maroon|burgundy|wine|pink|rose|magenta|orange|coral|peach|"
     r"yellow|gold(?:en)?|amber|beige|cream|ivory|khaki|tan|brown|chocolate|green|olive|lime|"
     r"mint|teal|turquoise|cyan|aqua|blue|navy|indigo|azure|sky|purple|violet|lilac|lavender|"
@@ -70,7 +70,22 @@ def parse_pantone(text: str) -> PantoneColour:
         if not match["suffix"]:
             raise SpecError("pantone_suffix", {"code": name}, "PANTONE Warm Red C")
         return PantoneColour(f"PANTONE {name} {match['suffix']}", "pms")
-    word = _COLOUR_WORDS.search(text or "")
+    word = COLOUR_WORDS.search(text or "")
     if word:
         raise SpecError("colour_word", {"text": text.strip(), "word": word.group(0)}, EXAMPLE)
     raise SpecError("pantone_format", {"text": (text or "").strip()}, EXAMPLE)
+
+
+# A code inside a sentence ("thread PANTONE 186 C", "18-1663 TCX instead of 19-4052 TCX"):
+# with the Pantone/PMS prefix, or an FHI page-number, or a PMS number with its C/U letter.
+_IN_TEXT = re.compile(
+    rf"\b{_PREFIX}(?:\d{{3,5}}|1[1-9]-\d{{4}}|[A-Z][A-Z ]+?\s(?:C|U))\b"
+    r"|\b1[1-9]\s?-\s?\d{4}\b(?:\s*(?:TCX|TPX|TPG|TSX|TN)\b)?"
+    r"|\b\d{3,5}\s?(?:C|U|CP|UP)\b",
+    re.IGNORECASE,
+)
+
+
+def find_pantone(text: str) -> tuple[str, ...]:
+    """The Pantone codes written anywhere in a free-text answer, as typed."""
+    return tuple(m.group(0).strip() for m in _IN_TEXT.finditer(text or ""))

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from policy.errors import SpecError
 from policy.numbers import parse_number, tidy
+from policy.vague import vague_terms
 
 EXAMPLE = "60% cotton, 40% polyester"
 GRADE_EXAMPLE = "steel rod, 0.60% carbon"
@@ -83,6 +84,10 @@ def _unjoined(part: str) -> list[str]:
 
 
 def parse_material(text: str) -> Material:
+    if terms := vague_terms(text):
+        # "good quality" is no material: say what a material answer is, not "give the
+        # share of good quality in percent".
+        raise SpecError("material_vague", {"terms": terms, "text": text}, EXAMPLE)
     split = _SPLIT.split((text or "").strip().rstrip("."))
     parts = [q for p in split if p.strip() for q in _unjoined(p)]
     if not parts:

@@ -142,6 +142,11 @@ async def test_not_as_specified_partial_offer_escalated_and_decided_within_the_l
     assert "1 of 2" in shown and "PANTONE 18-1663 TCX" in shown
     refused = await chat.say("a nice red, not good quality")
     assert "cannot be measured" in refused and "1 of 2" in refused
+    refused = await chat.say("wrong blue")  # a colour word: any blue would match it
+    assert "“blue” names a colour but not a shade" in refused and "1 of 2" in refused
+    assert "For example: PANTONE 19-4052 TCX instead of 18-1663 TCX" in refused
+    refused = await chat.say("not what we agreed")  # nothing the team could measure
+    assert "cannot be checked by the dispute team" in refused and "1 of 2" in refused
     await chat.say("PANTONE 19-1664 TCX")
     shown = await chat.say("80% cotton, 20% polyester")
     assert "purchase order" in shown
@@ -214,6 +219,10 @@ async def test_not_as_specified_partial_offer_escalated_and_decided_within_the_l
     refused = await chat.say("15000")
     assert "cannot exceed $10,000.00: the supplier's assurance limit" in refused
     await chat.say("10000")
+    assert "at least 40 characters" in await chat.say("ok")
+    refused = await chat.say("The supplier was nice, but the goods are not of good quality.")
+    assert "does not say what was or was not met" in refused
+    assert "For example: The SGS report of 3 May" in refused
     await chat.say(
         "PANTONE 19-1664 TCX delivered where 18-1663 TCX was agreed; the lab dip approval "
         "covered samples only. Refund limited by the assurance limit."

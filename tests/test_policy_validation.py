@@ -20,6 +20,14 @@ from policy import (
     parse_quantity,
     parse_weight,
 )
+from policy.answers import (
+    check_board,
+    check_customisation,
+    check_decision_reason,
+    check_design,
+    check_inspector,
+    check_received,
+)
 from policy.bounds import BOUNDS, check_weight_for_size
 from policy.codes import SPEC_ERRORS
 from policy.dates import MAX_DEADLINE_DAYS
@@ -130,6 +138,12 @@ _PARSERS = {
     "material": parse_material,
     "colour": parse_pantone,
     "deadline": lambda t: parse_deadline(t, TODAY),
+    "design": check_design,
+    "customisation": check_customisation,
+    "board": check_board,
+    "inspector": check_inspector,
+    "received": check_received,
+    "reason": check_decision_reason,
 }
 
 

@@ -48,13 +48,14 @@ from bot.services.disputes import Claim, DisputeRefused, EvidenceFile
 from policy import (
     MIN_RECORD_NOTE,
     Ground,
+    PolicyError,
     Refusal,
     classify_ground,
-    detect_vague,
     evidence_items,
     long_enough,
     required_documents,
 )
+from policy.answers import check_received
 from storage.models import Order
 
 # Items of the contract a buyer can say differ; cover and inspection are terms of the
@@ -361,9 +362,10 @@ async def take_received(ctx: Ctx, answer: Answer) -> Any:
     said = (answer.text or "").strip()
     if not said:
         raise Invalid(_("Please describe what you received, with figures."))
-    vague = detect_vague(said)
-    if vague is not None:
-        raise Invalid(explain_spec_error(vague))
+    try:
+        said = check_received(said)  # measurable: a Pantone code, a percentage, a figure
+    except PolicyError as err:
+        raise Invalid(explain_spec_error(err)) from None
     items = ctx.data["items"]
     index = min(ctx.data.get("received_at", 0), len(items) - 1)
     answers: dict[str, str] = dict(ctx.data.get("received_draft", {}))

@@ -227,6 +227,10 @@ def refusal_text(refused: DisputeRefused) -> str:
             "Please give a real reason, at least {n} characters: which terms were or were not "
             "met, and what the evidence showed."
         ).format(n=p["minimum"]),
+        "reason_vague": lambda: _(
+            "This reason praises or blames without saying what was measured. Name the terms "
+            "that were or were not met and the evidence, with its figures."
+        ),
         "note_too_short": lambda: _(
             "Please say what is wrong in the record and what really happened, in at least "
             "{n} characters."

@@ -40,6 +40,7 @@ from bot.flows.order_text import (
     money_data,
     money_from,
     order_money,
+    order_status,
     order_title,
     parse_amount,
     show,
@@ -51,9 +52,9 @@ from bot.flows.refusals import log_refusal
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, lazy_gettext
-from bot.services import orders, suppliers
+from bot.services import amendments, orders, suppliers
 from policy import CoverageType, Money, PolicyError, ShippingMode
-from storage.models import OrderStatus
+from storage.models import Order, OrderStatus
 
 # -- start --------------------------------------------------------------------------------
 
@@ -346,6 +347,7 @@ async def _check_before_confirming(ctx: Ctx) -> None:
                 button=edit_label(item_label("shipping"))
             )
         )
+    await _check_paid_terms(ctx, order)
     coverage = order.spec["coverage"]
     if coverage["type"] == CoverageType.PRE_DELIVERY:
         advance = money_from(coverage["advance"])
@@ -356,6 +358,25 @@ async def _check_before_confirming(ctx: Ctx) -> None:
                     "“{button}” to change it."
                 ).format(amount=show(order_money(order)), button=edit_label(item_label("coverage")))
             )
+
+
+async def _check_paid_terms(ctx: Ctx, order: Order) -> None:
+    """A paid order's new version keeps what the escrow holds (amount, coverage)."""
+    coverage = order.spec["coverage"]
+    kind = CoverageType(coverage["type"])
+    advance = money_from(coverage["advance"]).amount if kind == CoverageType.PRE_DELIVERY else None
+    try:
+        await amendments.check_fixed_terms(
+            ctx.session, order, coverage_type=kind.value, advance=advance
+        )
+    except amendments.PaidTermsFixed:
+        raise Invalid(
+            _(
+                "This order is paid: its amount and coverage stay as agreed. Change them "
+                "back, or keep the agreed version from the order; to change the price, ask "
+                "to cancel and order again."
+            )
+        ) from None
 
 
 async def finish(ctx: Ctx) -> list[Reply]:
@@ -399,7 +420,7 @@ async def finish(ctx: Ctx) -> list[Reply]:
             text="\n".join(
                 [
                     _("<b>{title} is confirmed.</b>").format(title=order_title(order, supplier)),
-                    _("Status: {status}.").format(status=status_label(order.status)),
+                    _("Status: {status}.").format(status=order_status(order)),
                     next_step,
                 ]
             ),

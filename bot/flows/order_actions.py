@@ -20,7 +20,7 @@ from bot.flows.pay import not_found
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply
 from bot.i18n import _, moment, ngettext
-from bot.services import cancellation, contracts, supplier_orders
+from bot.services import amendments, cancellation, contracts, supplier_orders
 from bot.services import orders as service
 from bot.services.supplier_orders import Side
 from policy import is_open
@@ -80,6 +80,29 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
                 [
                     Choice(_("Yes, I have the goods"), {"action": "receipt_yes"}),
                     Choice(_("No, not yet"), {"action": "back"}),
+                ]
+            ],
+            accepts_text=False,
+        )
+    if asking == "amend_paid":
+        return Prompt(
+            text="\n".join(
+                [
+                    _("Change the specification of {title}?").format(
+                        title=order_title(order, supplier)
+                    ),
+                    _(
+                        "It is paid and not shipped yet. The agreed contract stays in force "
+                        "until the supplier accepts your new version, and they are asked not "
+                        "to ship meanwhile. The amount and the coverage stay as paid: to "
+                        "change the price, ask to cancel and order again."
+                    ),
+                ]
+            ),
+            choices=[
+                [
+                    Choice(_("Yes, change it"), {"action": "amend_paid_yes"}),
+                    Choice(_("No, keep it"), {"action": "back"}),
                 ]
             ],
             accepts_text=False,
@@ -155,11 +178,15 @@ async def actions(ctx: Ctx, order: Order, side: Side) -> list[tuple[str, str, di
             found.append(("pay", _("Choose how to pay"), {}))
         if status in service.AMENDABLE:
             found.append(("amend", _("Change the specification"), {}))
+        if await amendments.can_start(ctx.session, order):
+            found.append(("amend_paid", _("Change the specification"), {}))
+        if amendments.being_amended(order):
+            found.append(("keep_agreed", _("Keep the agreed version"), {}))
         if status == OrderStatus.SHIPPED and not settled:
             found.append(("receipt", _("I received the goods"), {}))
         if await dispute_possible(ctx, order):
             found.append(("dispute", _("Open a dispute"), {}))
-        if status in service.CANCELLABLE:
+        if status in service.CANCELLABLE and order.paid_at is None:
             found.append(("cancel", _("Cancel this order"), {}))
     if status not in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
         found.insert(0 if side == "supplier" else len(found), ("sheet", _("Contract PDF"), {}))
@@ -171,7 +198,8 @@ async def act(
 ) -> Any:
     session, user, now, rules = ctx.session, ctx.user, ctx.now, ctx.app.rules
     offered = {name for name, _label, _extra in await actions(ctx, order, side)}
-    if action not in offered | {"cancel_yes", "ask_cancel_yes", "receipt_yes", "back"}:
+    confirmations = {"cancel_yes", "ask_cancel_yes", "receipt_yes", "amend_paid_yes", "back"}
+    if action not in offered | confirmations:
         # Not a button this user was shown for this order now: a stale page or a forgery.
         log_refusal(ctx, f"order action on #{order.id}", action)
         raise service.WrongStatus(order, ())
@@ -192,14 +220,36 @@ async def act(
             ).format(title=order_title(order, supplier))
         )
         return StartFlow("order", f"draft:{order.id}")
+    if action == "amend_paid_yes":
+        if ctx.data.pop("asking", None) != "amend_paid":  # only after "Change the specification"
+            raise service.WrongStatus(order, ())
+        await amendments.start(session, order, user, now)
+        ctx.note(
+            _(
+                "{title} is open for changes. Change what you need and confirm it: the "
+                "supplier then accepts the new version. Until then the agreed one stands."
+            ).format(title=order_title(order, supplier))
+        )
+        return StartFlow("order", f"draft:{order.id}")
+    if action == "keep_agreed":
+        restored = await amendments.withdraw(session, order, user, now)
+        ctx.note(
+            _(
+                "The agreed terms stand again, as version {n} (the same SHA-256). The "
+                "supplier has been told and can ship."
+            ).format(n=restored.version)
+        )
+        return STAY
     if action == "accept":
         version = await supplier_orders.accept(
             session, order, side, user, now, version=int(choice.get("version", 0))
         )
         ctx.note(
-            _("You accepted version {n} of the contract. The buyer can pay now.").format(
-                n=version.version
-            )
+            (
+                _("You accepted version {n} of the contract. It is paid: ship under it.")
+                if order.paid_at is not None
+                else _("You accepted version {n} of the contract. The buyer can pay now.")
+            ).format(n=version.version)
         )
     elif action == "changes":
         ctx.data["asking"] = "reason"
@@ -231,6 +281,8 @@ async def act(
         ctx.note(_("{title} is cancelled.").format(title=order_title(order, supplier)))
     elif action == "ask_cancel":
         ctx.data["asking"] = "ask_cancel"
+    elif action == "amend_paid":
+        ctx.data["asking"] = "amend_paid"
     elif action == "ask_cancel_yes":
         if ctx.data.pop("asking", None) != "ask_cancel":
             raise service.WrongStatus(order, ())

@@ -19,7 +19,7 @@ from bot.flows.order_text import order_title
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, day, moment, ngettext
-from bot.services import contracts, reminders
+from bot.services import amendments, contracts, reminders
 from bot.services import orders as service
 from policy import ShippingMode
 from storage.models import Order, OrderStatus, Reminder, Supplier
@@ -84,7 +84,49 @@ async def contract_accepted(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
         _("<b>{title}</b>: the supplier accepted version {n} of the contract.").format(
             title=order_title(order, supplier), n=int(reminder.payload.get("version", 0))
         ),
-        _("You can pay now, through the programme: /pay {id}").format(id=order.id),
+        _("The order is paid: the supplier ships under this version.")
+        if order.paid_at is not None
+        else _("You can pay now, through the programme: /pay {id}").format(id=order.id),
+    )
+
+
+@renders(reminders.AMENDMENT_STARTED)
+async def amendment_started(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _order(ctx, reminder, "supplier")
+    if found is None or not amendments.being_amended(found[0]):
+        return None
+    order, supplier = found
+    return _reply(
+        ctx,
+        order,
+        _("<b>{title}</b>: the buyer is changing the specification of this paid order.").format(
+            title=order_title(order, supplier)
+        ),
+        _(
+            "Please do not ship yet: you will receive the new version to accept or send "
+            "back. Until you accept it, the agreed version stays in force."
+        ),
+    )
+
+
+@renders(reminders.AMENDMENT_WITHDRAWN)
+async def amendment_withdrawn(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _order(ctx, reminder, "supplier")
+    if found is None or found[0].status != OrderStatus.AWAITING_SHIPMENT:
+        return None
+    order, supplier = found
+    payload = reminder.payload or {}
+    return _reply(
+        ctx,
+        order,
+        _(
+            "<b>{title}</b>: the buyer kept the agreed terms. They stand again as version "
+            "{n}, the same as version {m}: ship under them."
+        ).format(
+            title=order_title(order, supplier),
+            n=int(payload.get("version", 0)),
+            m=int(payload.get("restores", 0)),
+        ),
     )
 
 

@@ -54,8 +54,8 @@ from policy import (
     parse_quantity,
     parse_shipping_mode,
     parse_weight,
-    require_precise,
 )
+from policy.answers import check_board, check_customisation, check_design, check_inspector
 from policy.bounds import check_weight_for_size
 from policy.rates import default_rates
 from storage.models import Order, OrderStatus
@@ -198,10 +198,6 @@ def _checked(parse: Callable[[str], Any], text: str) -> Any:
         raise Invalid(explain_spec_error(exc)) from exc
 
 
-def _precise(text: str) -> str:
-    return str(_checked(require_precise, text))
-
-
 def _marked(label: str, selected: bool) -> str:
     return f"✓ {label}" if selected else label
 
@@ -277,7 +273,7 @@ async def take_design(ctx: Ctx, answer: Answer) -> dict[str, Any]:
             "mime_type": attachment.mime_type,
             "evidence_id": evidence_id,
         }
-    text = _precise(_text(answer))
+    text = str(_checked(check_design, _text(answer)))
     return {"display": text, "kind": "variant", "custom": False}
 
 
@@ -449,7 +445,7 @@ async def ask_board(ctx: Ctx) -> Prompt:
 
 
 async def take_board(ctx: Ctx, answer: Answer) -> str:
-    return _precise(_text(answer))
+    return str(_checked(check_board, _text(answer)))
 
 
 def plastic_choice_label(value: str) -> str:
@@ -593,7 +589,7 @@ async def ask_customisation(ctx: Ctx) -> Prompt:
 async def take_customisation(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if answer.pressed and answer.choice == "none":
         return {"display": _("None"), "none": True}
-    return {"display": _precise(_text(answer)), "none": False}
+    return {"display": str(_checked(check_customisation, _text(answer))), "none": False}
 
 
 # -- inspection -------------------------------------------------------------------------------
@@ -665,8 +661,11 @@ async def take_inspection_provider(ctx: Ctx, answer: Answer) -> Any:
     if len(text) > 100:
         raise Invalid(_("Please send just the company's name."))
     provider = _checked(parse_inspection_provider, text)
-    ctx.data.pop("_provider_other", None)
     known = provider != InspectionProvider.OTHER
+    if not known:
+        # A name we do not list: a company, never the buyer or the supplier themselves.
+        text = str(_checked(check_inspector, text))
+    ctx.data.pop("_provider_other", None)
     return {"provider": provider.value, "name": None if known else text}
 
 

@@ -43,6 +43,16 @@ def status_label(status: OrderStatus | str) -> str:
     return labels[OrderStatus(status)]
 
 
+def order_status(order: Order) -> str:
+    """The status as the parties should read it: a paid order whose contract is being
+    changed is still paid, not a draft."""
+    if order.paid_at is not None and order.status in (OrderStatus.DRAFT, OrderStatus.CONFIRMED):
+        if order.status == OrderStatus.CONFIRMED:
+            return _("Paid; a changed contract waits for the supplier's acceptance")
+        return _("Paid; the buyer is changing the specification")
+    return status_label(order.status)
+
+
 def supplier_money(supplier: Supplier) -> Money:
     return Money(Decimal(supplier.assurance_limit), supplier.currency)
 

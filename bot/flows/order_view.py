@@ -17,7 +17,7 @@ from bot.flows.order_text import order_money, show
 from bot.flows.policy_text import method_name
 from bot.flows.replies import esc
 from bot.i18n import _, day, moment, money
-from bot.services import cancellation, contracts, payments
+from bot.services import amendments, cancellation, contracts, payments
 from bot.services.supplier_orders import Side
 from policy import ShippingMode
 from storage.models import ContractVersion, Dispute, DisputeStatus, Order
@@ -98,6 +98,21 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
         method = method_name(payment.method) if payment else "?"
         lines.append(
             _("Paid: {when}, by {method}").format(when=moment(order.paid_at), method=method)
+        )
+    if amendments.being_amended(order):
+        agreed = await amendments.in_force(ctx.session, order.id)
+        lines.append(
+            (
+                _(
+                    "The buyer is changing this paid order. Version {n} stays in force until "
+                    "you accept the new one; please do not ship meanwhile."
+                )
+                if side == "supplier"
+                else _(
+                    "You are changing this paid order. Version {n} stays in force until the "
+                    "supplier accepts the new one, or until you keep it."
+                )
+            ).format(n=agreed.version if agreed is not None else 1)
         )
     lines += shipment_lines(order)
     if order.receipt_confirmed_at:

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.flows import order_actions
 from bot.flows.base import STAY, Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
-from bot.flows.order_text import PAGE_SIZE, order_money, order_title, show, status_label
+from bot.flows.order_text import PAGE_SIZE, order_money, order_status, order_title, show
 from bot.flows.order_view import history_lines, terms_lines
 from bot.flows.pay import not_found
 from bot.flows.refusals import log_refusal
@@ -83,7 +83,7 @@ async def ask_list(ctx: Ctx) -> Prompt:
         mark = "" if order.buyer_id == ctx.user.id else " · " + _("to you as the supplier")
         lines.append(
             f"<b>#{order.id}</b> {esc(supplier.name)} · {show(order_money(order))}{mark}\n"
-            f"{status_label(order.status)}"
+            f"{order_status(order)}"
         )
         claim = claim_text(ctx, order)
         if claim:
@@ -124,7 +124,7 @@ async def ask_detail(ctx: Ctx) -> Prompt:
         f"<b>{order_title(order, supplier)}</b>",
         order_actions.party_line(order, supplier, side),
         *terms_lines(order),
-        _("Status: {status}").format(status=status_label(order.status)),
+        _("Status: {status}").format(status=order_status(order)),
     ]
     lines += await history_lines(ctx, order, side)
     claim = claim_text(ctx, order)
@@ -162,7 +162,7 @@ async def take_detail(ctx: Ctx, answer: Answer) -> Any:
         ctx.data.pop("asking", None)
         raise Invalid(
             _("{title} is now “{status}”: that is no longer possible.").format(
-                title=order_title(order, supplier), status=status_label(order.status)
+                title=order_title(order, supplier), status=order_status(order)
             )
         ) from None
     except service.OrderNotFound:

@@ -214,6 +214,41 @@ _ERRORS: dict[str, Callable[[], str]] = {
         "“%(terms)s” cannot be measured, so the supplier cannot be held to it. Please "
         "give a figure or a standard."
     ),
+    "material_vague": lambda: _(
+        "“%(terms)s” is not a material. Please name what the product is made of, each "
+        "material with its share in percent, adding up to 100."
+    ),
+    "design_vague": lambda: _(
+        "“%(text)s” does not identify a design. Please give the model number or the name "
+        "of the variant as the supplier lists it, or upload your design file."
+    ),
+    "customisation_vague": lambda: _(
+        "“%(text)s” does not say what is changed. Please describe each change: what, "
+        "where, how big and in which Pantone colour; or press None."
+    ),
+    "board_vague": lambda: _(
+        "“%(text)s” does not fix the carton board. Please give its grade: the number of "
+        "plies or walls, the flute and a strength figure such as ECT."
+    ),
+    "colour_without_code": lambda: _(
+        "“%(word)s” names a colour but not a shade: a darker or lighter one would still "
+        "match it. Please add the Pantone code."
+    ),
+    "inspector_party": lambda: _(
+        "“%(text)s” is not an independent inspection company: a check by the buyer or "
+        "the supplier looks biased in a dispute. Please name the company that inspects."
+    ),
+    "inspector_vague": lambda: _(
+        "“%(text)s” is not the name of an inspection company. Please type the company's name."
+    ),
+    "received_unmeasurable": lambda: _(
+        "“%(text)s” cannot be checked by the dispute team. Please say what you received "
+        "with a Pantone code, a percentage, a figure with its unit or a count."
+    ),
+    "reason_vague": lambda: _(
+        "This reason does not say what was or was not met. Name the terms of the contract "
+        "and what the evidence showed, with its figures."
+    ),
 }
 
 # The policy parsers read English only, so every example shows what to type in English.
@@ -239,6 +274,26 @@ _EXAMPLES: dict[str, Callable[[], str]] = {
     "hardness Shore A 40 ± 5": lambda: _("hardness Shore A 40 ± 5"),
     "IPX7: 30 minutes under 1 m of water": lambda: _("IPX7: 30 minutes under 1 m of water"),
     "weight at most 250 g": lambda: _("weight at most 250 g"),
+    "model SC-180 silk scarf, paisley print, as listed": lambda: _(
+        "model SC-180 silk scarf, paisley print, as listed"
+    ),
+    "embroidered logo 5 x 3 cm, bottom-left corner, thread PANTONE 186 C": lambda: _(
+        "embroidered logo 5 x 3 cm, bottom-left corner, thread PANTONE 186 C"
+    ),
+    "5-ply corrugated, BC flute, 44 ECT": lambda: _("5-ply corrugated, BC flute, 44 ECT"),
+    "PANTONE 19-4052 TCX instead of 18-1663 TCX on 120 of 500 pieces": lambda: _(
+        "PANTONE 19-4052 TCX instead of 18-1663 TCX on 120 of 500 pieces"
+    ),
+    (
+        "The SGS report of 3 May shows 120 of 500 scarves in PANTONE 19-4052 TCX instead of "
+        "18-1663 TCX; 24% of the order is refunded."
+    ): lambda: (
+        _(
+            "The SGS report of 3 May shows 120 of 500 scarves in PANTONE 19-4052 TCX instead "
+            "of 18-1663 TCX; 24%% of the order is refunded."
+        )
+        % {}
+    ),
 }
 
 KNOWN_ERROR_CODES = frozenset(_ERRORS)

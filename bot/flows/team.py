@@ -21,13 +21,15 @@ from bot.flows.dispute_steps import (
     refused,
 )
 from bot.flows.dispute_texts import cap_reason, show, team_file
+from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, day, lazy_gettext, ngettext
 from bot.services import disputes
 from bot.services.authz import Forbidden
 from bot.services.disputes import DisputeRefused
-from policy import MIN_DECISION_REASON, Money, long_enough
+from policy import MIN_DECISION_REASON, Money, PolicyError, long_enough
+from policy.answers import check_decision_reason
 from storage.models import Dispute, DisputeStatus
 
 MAX_REASON = 2000
@@ -131,6 +133,10 @@ async def take_reason(ctx: Ctx, answer: Answer) -> str:
         raise Invalid(_("Please write the reason for the decision."))
     if not long_enough(reason, MIN_DECISION_REASON):
         raise refused(DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON))
+    try:
+        check_decision_reason(reason)  # long is not enough: "nice supplier, good work"
+    except PolicyError as err:
+        raise Invalid(explain_spec_error(err)) from None
     return reason[:MAX_REASON]
 
 

@@ -9,14 +9,17 @@ not yet answered), so there is no second copy of the truth to keep in step.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import order_log, reminders
 from bot.services.orders import OrderNotFound, WrongStatus, supplier_of, supplier_user_id
-from bot.services.supplier_orders import Side
 from storage.models import Order, OrderEvent, OrderStatus, User
+
+if TYPE_CHECKING:  # supplier_orders imports amendments, which asks this module
+    from bot.services.supplier_orders import Side
 
 ASKABLE = (OrderStatus.AWAITING_SHIPMENT,)
 ANSWERS = ("cancel_declined", "cancelled_by_agreement", "shipped")

@@ -87,3 +87,25 @@ async def issue(
     session.add(version)
     await session.flush()
     return version
+
+
+async def reissue(
+    session: AsyncSession, order: Order, agreed: ContractVersion, now: datetime
+) -> ContractVersion:
+    """The agreed version again, as the latest: the same content and SHA-256, accepted
+    when the parties accepted it (a withdrawn amendment of a paid order)."""
+    last = await session.scalar(
+        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order.id)
+    )
+    version = ContractVersion(
+        order_id=order.id,
+        version=int(last or 0) + 1,
+        content=dict(agreed.content),
+        sha256=agreed.sha256,
+        created_at=now,
+        buyer_accepted_at=agreed.buyer_accepted_at,
+        supplier_accepted_at=agreed.supplier_accepted_at,
+    )
+    session.add(version)
+    await session.flush()
+    return version

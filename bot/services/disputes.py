@@ -39,6 +39,7 @@ from policy import (
     Money,
     Rules,
     ShippingMode,
+    SpecError,
     assess_coverage,
     auto_escalation_at,
     claim_window,
@@ -48,6 +49,7 @@ from policy import (
     may_escalate,
     supplier_response_due,
 )
+from policy.answers import check_decision_reason
 from policy.rates import default_rates
 from storage.models import (
     Dispute,
@@ -827,6 +829,10 @@ async def decide(
         raise DisputeRefused("reason_required")
     if not long_enough(reason, MIN_DECISION_REASON):
         raise DisputeRefused("reason_too_short", minimum=MIN_DECISION_REASON)
+    try:
+        check_decision_reason(reason)
+    except SpecError:
+        raise DisputeRefused("reason_vague") from None
     dispute.status = DisputeStatus.DECIDED
     dispute.decided_amount = amount.amount
     await _event(

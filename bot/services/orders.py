@@ -86,10 +86,14 @@ class IncompleteSpec(ValueError):
         self.missing = tuple(missing)
 
 
-def _own(order: Order | None, actor: User) -> Order:
+def buyers_own(order: Order | None, actor: User) -> Order:
+    """The order if the actor placed it; anyone else gets "not found", never "not yours"."""
     if order is None or order.buyer_id != actor.id:
         raise OrderNotFound()
     return order
+
+
+_own = buyers_own  # the short name this module's transitions use
 
 
 def _expect(order: Order, *statuses: OrderStatus) -> None:
@@ -273,6 +277,9 @@ async def amend(session: AsyncSession, order: Order, actor: User, now: datetime)
 async def cancel(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
     _own(order, actor)
     _expect(order, *CANCELLABLE)
+    if order.paid_at is not None:
+        # A paid order being amended is still paid: cancelled only by agreement.
+        raise WrongStatus(order, ())
     previous = order.status
     order.status = OrderStatus.CANCELLED
     order.updated_at = now

@@ -34,6 +34,8 @@ RECEIPT_CONFIRMED = "receipt_confirmed"  # to the supplier
 ORDER_CANCELLED = "order_cancelled"  # to the other party
 CANCEL_REQUESTED = "cancel_requested"  # a paid order: the other party asks to cancel
 CANCEL_ANSWERED = "cancel_answered"  # agreed (cancelled) or declined
+AMENDMENT_STARTED = "amendment_started"  # to the supplier: a paid order is being changed
+AMENDMENT_WITHDRAWN = "amendment_withdrawn"  # to the supplier: the agreed version stands
 AUTO_RECEIPT = "auto_receipt"  # system: confirm receipt by the rules' clock, tell the buyer
 
 SUPPLIER_REMINDER_KINDS = (SUPPLIER_RESPONSE_DUE, ESCALATION_OPEN, AUTO_ESCALATION)
@@ -70,9 +72,17 @@ async def schedule_claim_window(
 
 
 async def schedule_shipment_deadline(
-    session: AsyncSession, *, order_id: int, buyer_id: int, deadline: datetime, now: datetime
+    session: AsyncSession,
+    *,
+    order_id: int,
+    buyer_id: int,
+    deadline: datetime,
+    now: datetime,
+    version: int = 1,
 ) -> None:
-    """If the deadline passes with no shipping documents, suggest a late-delivery claim."""
+    """If the deadline passes with no shipping documents, suggest a late-delivery claim.
+    A later contract version (an amended paid order) has its own reminder."""
+    version_key = f":v{version}" if version > 1 else ""
     await outbox.enqueue(
         session,
         kind=SHIPMENT_OVERDUE,
@@ -81,7 +91,7 @@ async def schedule_shipment_deadline(
         now=now,
         subject=("order", order_id),
         payload={"deadline": deadline.isoformat()},
-        dedup_key=f"shipment:{order_id}:{deadline.date().isoformat()}",
+        dedup_key=f"shipment:{order_id}:{deadline.date().isoformat()}{version_key}",
     )
 
 

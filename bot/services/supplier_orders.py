@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import contracts, order_log, reminders
+from bot.services import amendments, contracts, order_log, reminders
 from bot.services.orders import MAX_ID, OrderNotFound, WrongStatus
 from policy import Rules, ShippingMode
 from storage.models import ContractVersion, Order, OrderStatus, Supplier, User
@@ -124,6 +124,8 @@ async def accept(
     current.supplier_accepted_at = now
     order.status = OrderStatus.AGREED
     order.updated_at = now
+    if order.paid_at is not None:  # an amended paid order: in force, waiting for shipment
+        await amendments.settle_agreed(session, order, now)
     await order_log.record(
         session,
         order.id,
