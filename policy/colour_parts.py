@@ -84,7 +84,11 @@ def _part(text: str) -> str | None:
         part = stripped
     if not part:
         return None
-    if len(part) > MAX_PART or not re.search(r"[^\W\d_]", part):
+    if (
+        len(part) > MAX_PART
+        or not re.search(r"[^\W\d_]", part)
+        or re.fullmatch(r"[a-z]", part, re.I)
+    ):
         raise SpecError("colour_part_format", {"part": part[:MAX_PART]}, EXAMPLE)
     words = part.split()
     for size in range(1, min(len(words), 4) + 1):

@@ -114,6 +114,7 @@ def test_colours_are_read_part_by_part(typed: str, expected: list[tuple[str | No
         ("thread red", "colour_word"),
         ("body 186", "pantone_suffix"),
         ("1 186 C", "colour_part_format"),
+        ("x 186 C", "colour_part_format"),
         (", ,", "pantone_format"),
         (",".join(f"part{n} 186 C" for n in range(13)), "colours_too_many"),
     ],
