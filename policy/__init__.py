@@ -53,6 +53,7 @@ from policy.rules import (
     load_rules,
 )
 from policy.spec import (
+    ColourPart,
     Component,
     Dimension,
     Dimensions,
@@ -62,6 +63,7 @@ from policy.spec import (
     Quantity,
     QuantityKind,
     detect_vague,
+    parse_colours,
     parse_coverage_type,
     parse_deadline,
     parse_dimensions,
@@ -82,6 +84,7 @@ __all__ = [
     "Account",
     "ChecklistItem",
     "ClaimWindow",
+    "ColourPart",
     "Component",
     "Coverage",
     "CoverageType",
@@ -133,6 +136,7 @@ __all__ = [
     "max_refund",
     "may_escalate",
     "normalise_card_network",
+    "parse_colours",
     "parse_coverage_type",
     "parse_deadline",
     "parse_dimensions",

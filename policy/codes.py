@@ -18,6 +18,7 @@ INPUT_ERRORS = frozenset({
 })  # fmt: skip
 SPEC_ERRORS = frozenset({
     "colour_word", "pantone_format", "pantone_suffix",
+    "colours_too_many", "colour_part_missing", "colour_part_twice", "colour_part_format",
     "material_duplicate", "material_empty", "material_format", "material_percent",
     "material_percent_range", "material_sum",
     "dimension_format", "dimension_not_length", "dimension_unit",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from policy.colour_parts import ColourPart, parse_colours
 from policy.colours import PantoneColour, parse_pantone
 from policy.dates import parse_deadline
 from policy.enums import CoverageType, InspectionProvider, InspectionTiming, ShippingMode
@@ -29,6 +30,7 @@ from policy.measures import (
 from policy.vague import detect_vague, require_precise, vague_terms
 
 __all__ = [
+    "ColourPart",
     "Component",
     "CoverageType",
     "Dimension",
@@ -43,6 +45,7 @@ __all__ = [
     "ShippingMode",
     "SpecError",
     "detect_vague",
+    "parse_colours",
     "parse_coverage_type",
     "parse_deadline",
     "parse_dimensions",

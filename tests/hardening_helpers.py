@@ -42,9 +42,9 @@ from policy import (
     InspectionTiming,
     Money,
     ShippingMode,
+    parse_colours,
     parse_dimensions,
     parse_material,
-    parse_pantone,
     parse_quantity,
     parse_weight,
     require_precise,
@@ -378,7 +378,12 @@ def spec_problems(spec: dict[str, Any], order: Order, evidence_ids: set[int]) ->
         return advance.is_positive() and advance < Money(order.amount, order.currency)
 
     check("design", design)
-    check("colour", lambda v: parse_pantone(v["display"]).code == v["code"])
+
+    def colour(value: dict[str, Any]) -> bool:
+        codes = [c.colour.code for c in parse_colours(value["display"])]
+        return codes == [p["code"] for p in value.get("parts") or [value]]
+
+    check("colour", colour)
     check("material", material)
     check("size", lambda v: bool(parse_dimensions(v["display"]).parts))
     check("weight", lambda v: parse_weight(v["display"]).value > 0)

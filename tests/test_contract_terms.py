@@ -50,6 +50,8 @@ async def test_terms_are_asked_from_the_review_and_printed_in_both_languages(
     await chat.say("/find scarf 20000 USD")
     await chat.press("Hangzhou")
     review = await answer_all(chat)
+    assert "Delivery rule (Incoterms 2020): to be agreed" in review  # listed before any answer
+    assert "Supplier's legal name and address: to be agreed" in review
     assert "Contract terms: Incoterms, tolerance, inspection, parties" in chat.buttons()[-1]
     asked = await chat.press("Contract terms: Incoterms, tolerance, inspection, parties")
     assert "Incoterms 2020" in asked and "FOB · Free On Board" in chat.buttons()  # sea freight
@@ -62,6 +64,15 @@ async def test_terms_are_asked_from_the_review_and_printed_in_both_languages(
     assert "Supplier." in await chat.say("Loja Azul Ltda, Rua Augusta 100, São Paulo")
     back = await chat.say("Hangzhou Silkway Textiles Co., Ltd., 8 Silk Road, Hangzhou")
     assert "Review" in back and review
+    for shown in (
+        "Delivery rule (Incoterms 2020): FOB Ningbo, China",
+        "Destination: Rua Augusta 100, São Paulo, Brazil",
+        "Quantity tolerance: ±5%",
+        "Inspection level (ISO 2859-1): II (the usual level)",
+        "Buyer's legal name and address: Loja Azul Ltda, Rua Augusta 100, São Paulo",
+        "Supplier's legal name and address: Hangzhou Silkway Textiles Co., Ltd., 8 Silk Road",
+    ):
+        assert shown in back, back
     await chat.press("Confirm the specification")
     order = await get_order(app, 1)
     assert order.spec["terms"]["incoterm"] == "FOB"

@@ -35,7 +35,7 @@ from bot.flows.order_items import (
     item_label,
 )
 from bot.flows.order_steps import WHEN, draft_order, spec_steps, sync_draft, today_for
-from bot.flows.order_terms import OPEN, TERMS_STEPS, terms_steps
+from bot.flows.order_terms import OPEN, TERMS_STEPS, review_rows, terms_steps
 from bot.flows.order_text import (
     money_data,
     money_from,
@@ -283,6 +283,10 @@ async def ask_review(ctx: Ctx) -> Prompt:
         value = spec.get(item)
         shown = esc(item_display(item, value)) if value else _("<i>not answered yet</i>")
         lines.append(f"<b>{item_label(item)}</b>: {shown}")
+    # The contract terms so far (asked from the button below; "to be agreed" until then).
+    lines += ["", _("<b>Contract terms</b>")]
+    terms = {**(spec.get("terms") or {}), **ctx.data}
+    lines += [f"{label}: {esc(value)}" for label, value in review_rows(terms)]
     missing = orders.missing_items(order)
     lines.append("")
     if missing:

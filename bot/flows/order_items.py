@@ -130,6 +130,15 @@ def _amount(value: dict[str, Any]) -> str:
     return f"{number(Decimal(value['value']))} {unit_label(value['unit'])}"
 
 
+def colours_display(parts: list[dict[str, Any]]) -> str:
+    """ "body: PANTONE 186 C; trim: PANTONE 2935 C"; the parts stay as the buyer typed them."""
+    # Translators: between the colours of a product's parts, "body: …; trim: …".
+    return _("; ").join(
+        _("{part}: {code}").format(part=p["part"], code=p["code"]) if p.get("part") else p["code"]
+        for p in parts
+    )
+
+
 def item_display(item: str, value: dict[str, Any]) -> str:
     """An item as the reader reads it, rebuilt in their language from its machine fields.
 
@@ -147,6 +156,8 @@ def item_display(item: str, value: dict[str, Any]) -> str:
 def _item_display(item: str, value: dict[str, Any]) -> str:
     if item == "design" and value.get("kind") == "file":
         return _("Design file: {name}").format(name=value["file_name"])
+    if item == "colour" and value.get("parts"):
+        return colours_display(value["parts"])
     if item == "weight":
         return _amount(value)
     if item == "quantity" and value.get("kind") in ("count", "mass", "volume"):

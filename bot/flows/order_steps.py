@@ -20,6 +20,7 @@ from bot.flows.engine import RETURN_TO
 from bot.flows.order_items import (
     ITEM_STEPS,
     STEP_ITEM,
+    colours_display,
     compose,
     coverage_label,
     describe_step,
@@ -43,13 +44,13 @@ from policy import (
     PolicyError,
     ShippingMode,
     assess_coverage,
+    parse_colours,
     parse_coverage_type,
     parse_deadline,
     parse_dimensions,
     parse_inspection_provider,
     parse_inspection_timing,
     parse_material,
-    parse_pantone,
     parse_quantity,
     parse_shipping_mode,
     parse_weight,
@@ -281,14 +282,26 @@ async def ask_colour(ctx: Ctx) -> Prompt:
         text=_(
             "<b>Colour.</b> Send the Pantone code, for example <code>PANTONE 18-1663 TCX</code> "
             "or <code>186 C</code>. A colour word such as “red” cannot be checked against the "
-            "goods; a code can be compared with a Pantone chart."
+            "goods; a code can be compared with a Pantone chart. A product of several colours "
+            "gives each part its code, for example <code>body PANTONE 186 C, trim PANTONE "
+            "2935 C</code>, or one per line."
         )
     )
 
 
 async def take_colour(ctx: Ctx, answer: Answer) -> dict[str, Any]:
-    colour = _checked(parse_pantone, _text(answer))
-    return {"display": colour.code, "code": colour.code, "system": colour.system}
+    _text(answer)  # typed, not too long
+    # The raw text: "one per line" answers are split on their line breaks.
+    colours = _checked(parse_colours, answer.text or "")
+    first = colours[0].colour
+    value: dict[str, Any] = {"display": first.code, "code": first.code, "system": first.system}
+    if len(colours) > 1 or colours[0].part is not None:
+        # A colour per part; ``code``/``system`` keep the first, as single-colour orders do.
+        value["parts"] = [
+            {"part": c.part, "code": c.colour.code, "system": c.colour.system} for c in colours
+        ]
+        value["display"] = colours_display(value["parts"])
+    return value
 
 
 async def ask_material(ctx: Ctx) -> Prompt:

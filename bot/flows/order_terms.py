@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.flows.base import Answer, Choice, Ctx, Invalid, Prompt, Step
 from bot.flows.contract_terms import aql
-from bot.i18n import _, number
+from bot.i18n import _, number, percent
 from policy.terms import incoterms_for, tables
 
 OPEN = "_terms"  # flow-data flag: the buyer is answering the terms from the review
@@ -189,6 +189,36 @@ def terms_steps() -> tuple[Step, ...]:
     return tuple(
         Step(name, ask, take, when=_open, counted=False) for name, (ask, take) in handlers.items()
     )
+
+
+def review_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The terms answered so far, each as (label, value), for the review; the rest are
+    "to be agreed", as the contract prints them."""
+    agreed = _("to be agreed")
+    code = data.get("incoterm")
+    rule = tables().incoterms.get(code) if isinstance(code, str) else None
+    if rule is not None:
+        place = data.get("incoterm_place")
+        delivery = f"{rule.code} {place}" if place else f"{rule.code} ({agreed})"
+    else:
+        delivery = agreed
+    tolerance = data.get("tolerance")
+    try:
+        shown_tolerance = f"±{percent(Decimal(str(tolerance)) / 100)}" if tolerance else agreed
+    except (InvalidOperation, ArithmeticError):
+        shown_tolerance = agreed
+    level = data.get("aql_level")
+    return [
+        (_("Delivery rule (Incoterms 2020)"), delivery),
+        (_("Destination"), str(data.get("destination") or agreed)),
+        (_("Quantity tolerance"), shown_tolerance),
+        (
+            _("Inspection level (ISO 2859-1)"),
+            level_label(level) if level in tables().levels else agreed,
+        ),
+        (_("Buyer's legal name and address"), str(data.get("buyer_party") or agreed)),
+        (_("Supplier's legal name and address"), str(data.get("supplier_party") or agreed)),
+    ]
 
 
 def terms_item(data: dict[str, Any]) -> dict[str, Any] | None:

@@ -97,6 +97,21 @@ _ERRORS: dict[str, Callable[[], str]] = {
         "still match it. Please give the Pantone code from a Pantone chart."
     ),
     "pantone_format": lambda: _("“%(text)s” is not a Pantone code I recognise."),
+    "colour_part_missing": lambda: _(
+        "Which part is %(codes)s for? With several colours, write the part before each "
+        "code, so the goods can be checked part by part."
+    ),
+    "colour_part_twice": lambda: _(
+        "“%(part)s” has two colours. Give each part one Pantone code, or name the parts "
+        "apart (“outer stripe”, “inner stripe”)."
+    ),
+    "colour_part_format": lambda: _(
+        "“%(part)s” does not name a part of the product. Write the part in words before "
+        "its code (body, trim, logo, lining)."
+    ),
+    "colours_too_many": lambda: _(
+        "Please give at most %(max)s colours; attach a colour chart as a design file for more."
+    ),
     "pantone_suffix": lambda: _(
         "Please add the suffix to Pantone %(code)s: C for coated or U for uncoated "
         "(TCX or TPX for textiles)."
@@ -244,6 +259,7 @@ _EXAMPLES: dict[str, Callable[[], str]] = {
     # "%%" and "% {}": the percent signs stay literal through python-format translation.
     "60% cotton, 40% polyester": lambda: _("60%% cotton, 40%% polyester") % {},
     "steel rod, 0.60% carbon": lambda: _("steel rod, 0.60%% carbon") % {},
+    "body PANTONE 186 C, trim PANTONE 2935 C": lambda: _("body PANTONE 186 C, trim PANTONE 2935 C"),
     "sea": lambda: _("sea"),
     "before loading": lambda: _("before loading"),
     "post-delivery": lambda: _("post-delivery"),
