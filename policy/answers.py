@@ -12,7 +12,8 @@ What makes an answer unusable, by kind:
 - a colour word with no Pantone code ("thread red"): a dark red delivery would match;
 - for an inspection company, the buyer or the supplier themselves ("me myself"): the
   guide wants an independent check, a party's own looks biased (ch3);
-- for what was received, nothing the team could measure: no Pantone code, no figure.
+- for what was received, nothing the team could measure: no Pantone code, no figure;
+- for a contract party, a name without an address.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ CUSTOMISATION_EXAMPLE = "embroidered logo 5 x 3 cm, bottom-left corner, thread P
 BOARD_EXAMPLE = "5-ply corrugated, BC flute, 44 ECT"
 INSPECTOR_EXAMPLE = "Bureau Veritas"
 RECEIVED_EXAMPLE = "PANTONE 19-4052 TCX instead of 18-1663 TCX on 120 of 500 pieces"
+PLACE_EXAMPLE = "Ningbo, China"
+PARTY_EXAMPLE = "Hangzhou Silk Co., Ltd., 88 Wensan Road, Hangzhou 310012, China"
 REASON_EXAMPLE = (
     "The SGS report of 3 May shows 120 of 500 scarves in PANTONE 19-4052 TCX instead of "
     "18-1663 TCX; 24% of the order is refunded."
@@ -86,10 +89,23 @@ def _refuse_colour_word(text: str, example: str) -> None:
         raise SpecError("colour_without_code", {"text": text, "word": word.group(0)}, example)
 
 
+# Shade words that, with colour words only, still name no design or company ("dark red").
+_SHADES = frozenset({"dark", "light", "bright", "pale", "deep", "medium", "mid", "neon"})
+
+
+def _refuse_colour_only(text: str, code: str, example: str) -> None:
+    """An answer that is nothing but a colour ("red", "navy blue") names no variant and no
+    company; the colour has its own step, as a Pantone code."""
+    words = _WORD.findall(text.lower())
+    if words and all(w in _SHADES or COLOUR_WORDS.fullmatch(w) for w in words):
+        raise SpecError(code, {"text": text}, example)
+
+
 def check_design(text: str | None) -> str:
     """The variant as the supplier lists it: a model number or name, not "x" or "any"."""
     answer = _collapsed(text)
     _refuse_placeholder(answer, "design_vague", DESIGN_EXAMPLE)
+    _refuse_colour_only(answer, "design_vague", DESIGN_EXAMPLE)
     _refuse_vague(answer, DESIGN_EXAMPLE)
     return answer
 
@@ -120,7 +136,30 @@ def check_inspector(text: str | None) -> str:
     if _PARTIES.search(answer):
         raise SpecError("inspector_party", {"text": answer}, INSPECTOR_EXAMPLE)
     _refuse_placeholder(answer, "inspector_vague", INSPECTOR_EXAMPLE)
+    _refuse_colour_only(answer, "inspector_vague", INSPECTOR_EXAMPLE)
     _refuse_vague(answer, INSPECTOR_EXAMPLE)
+    return answer
+
+
+def check_place(text: str | None) -> str:
+    """An Incoterms named place or the destination: somewhere a carrier can find, not "x"
+    or "as usual"; the risk passes there, so a placeholder leaves it nowhere."""
+    answer = _collapsed(text)
+    _refuse_placeholder(answer, "place_vague", PLACE_EXAMPLE)
+    _refuse_vague(answer, PLACE_EXAMPLE)
+    return answer
+
+
+def check_party(text: str | None) -> str:
+    """A party's legal name with its address: a contract binds a registered company at a
+    place, so a bare name ("ACME") is not enough. Two parts (a comma between name and
+    address) or a street or postal number count as an address."""
+    answer = _collapsed(text)
+    _refuse_placeholder(answer, "party_incomplete", PARTY_EXAMPLE)
+    _refuse_vague(answer, PARTY_EXAMPLE)
+    parts = [p for p in re.split(r"[,;，、]", answer) if _WORD.search(p)]
+    if len(parts) < 2 and not _FIGURE.search(answer):
+        raise SpecError("party_incomplete", {"text": answer}, PARTY_EXAMPLE)
     return answer
 
 

@@ -32,7 +32,7 @@ SPEC_ERRORS = frozenset({
     "weight_for_size",
     "vague", "material_vague", "design_vague", "customisation_vague", "board_vague",
     "colour_without_code", "inspector_party", "inspector_vague", "received_unmeasurable",
-    "reason_vague",
+    "reason_vague", "place_vague", "party_incomplete", "tolerance_range",
 })  # fmt: skip
 ERRORS = MONEY_ERRORS | INPUT_ERRORS | SPEC_ERRORS
 

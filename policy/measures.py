@@ -46,7 +46,8 @@ _define("ml", "milliliter", "volume", "millilitre", "millilitres", "milliliter",
 _define("cl", "centiliter", "volume", "centilitre", "centilitres")
 _define("L", "liter", "volume", "l", "ltr", "litre", "litres", "liter", "liters")
 _define("gal", "gallon", "volume", "gallon", "gallons", "usgal")
-_define("m³", "cubic_meter", "volume", "m3", "cbm", "m^3")
+# pint has no "cubic_meter" (it raised UndefinedUnitError on "2 m3"); a power it has.
+_define("m³", "meter ** 3", "volume", "m3", "cbm", "m^3")
 
 # "ton" is 907 kg in the US and 1016 kg in the UK: ask rather than guess.
 _AMBIGUOUS_UNITS = {"ton": "2 t", "tons": "2 t"}
@@ -278,9 +279,13 @@ class Quantity:
         return f"{self.value} {self.unit}" + (f" {self.item}" if self.item else "")
 
 
+# "1 000 pcs": digit groups split by plain spaces are one number (parse_number reads
+# them); without this the count was 1 and "000 pcs" became the item's name.
+_SPACED_NUMBER = r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?(?!\d)"
 _QUANTITY = re.compile(
     # The unit must end the word: "100 t-shirts" is a hundred shirts, not 100 tonnes.
-    rf"\s*(?P<sign>[-−])?\s*(?P<num>{NUMBER_PATTERN})\s*(?:(?P<unit>{_UNIT_TOKEN})(?![-\w]))?"
+    rf"\s*(?P<sign>[-−])?\s*(?P<num>{_SPACED_NUMBER}|{NUMBER_PATTERN})"
+    rf"\s*(?:(?P<unit>{_UNIT_TOKEN})(?![-\w]))?"
     r"\.?(?P<rest>.*)",
     re.S,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from policy.answers import check_inspector
 from policy.colour_parts import ColourPart, parse_colours
 from policy.colours import PantoneColour, parse_pantone
 from policy.dates import parse_deadline
@@ -49,6 +50,7 @@ __all__ = [
     "parse_coverage_type",
     "parse_deadline",
     "parse_dimensions",
+    "parse_inspection_company",
     "parse_inspection_provider",
     "parse_inspection_timing",
     "parse_material",
@@ -141,3 +143,12 @@ def parse_coverage_type(text: str) -> CoverageType:
         if key in words:
             return kind
     raise SpecError("coverage_type", {"text": text}, "post-delivery")
+
+
+def parse_inspection_company(text: str) -> tuple[InspectionProvider, str | None]:
+    """A typed inspection company: a listed one (no name kept), or ``OTHER`` with its name,
+    which must be a company and not the buyer or the supplier ("me myself")."""
+    provider = parse_inspection_provider(text)
+    if provider != InspectionProvider.OTHER:
+        return provider, None
+    return provider, check_inspector(text)

@@ -8,6 +8,7 @@ themselves (``contract_terms.toml``) and the flow only lets the parties choose.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -16,9 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from policy.enums import CoverageType, ShippingMode
+from policy.errors import SpecError
 from policy.money import Money
+from policy.numbers import tidy
 
 PATH = Path(__file__).resolve().with_name("contract_terms.toml")
+
+
+# More than a fifth over or under is a different order, not a tolerance.
+MAX_TOLERANCE = Decimal(20)
+TOLERANCE_EXAMPLE = "5"
+_TOLERANCE = re.compile(r"(?:±|\+/?-|\+-)?\s*(?P<num>\d{1,2}(?:[.,]\d{1,2})?)\s*%?")
 
 
 @dataclass(frozen=True)
@@ -121,3 +130,13 @@ def unit_price(total: Money, pieces: Decimal) -> Money | None:
     if pieces <= 0:
         return None
     return Money(total.amount / pieces, total.currency).quantized(ROUND_DOWN)
+
+
+def parse_tolerance(text: str) -> Decimal:
+    """The quantity tolerance in percent, 0 to 20: "5", "±5%", "+/- 2.5 %". A plain pattern,
+    not ``Decimal(text)``, which read "1e1" as 10 and "-0" as a tolerance."""
+    match = _TOLERANCE.fullmatch(" ".join((text or "").split()))
+    value = Decimal(match["num"].replace(",", ".")) if match else None
+    if value is None or value > MAX_TOLERANCE:
+        raise SpecError("tolerance_range", {"text": text, "max": MAX_TOLERANCE}, TOLERANCE_EXAMPLE)
+    return tidy(value)  # "10", never "1E+1" (Decimal.normalize gave that on the contract)

@@ -48,14 +48,14 @@ from policy import (
     parse_coverage_type,
     parse_deadline,
     parse_dimensions,
-    parse_inspection_provider,
+    parse_inspection_company,
     parse_inspection_timing,
     parse_material,
     parse_quantity,
     parse_shipping_mode,
     parse_weight,
 )
-from policy.answers import check_board, check_customisation, check_design, check_inspector
+from policy.answers import check_board, check_customisation, check_design
 from policy.bounds import check_weight_for_size
 from policy.rates import default_rates
 from storage.models import Order, OrderStatus
@@ -660,13 +660,10 @@ async def take_inspection_provider(ctx: Ctx, answer: Answer) -> Any:
     text = _text(answer)
     if len(text) > 100:
         raise Invalid(_("Please send just the company's name."))
-    provider = _checked(parse_inspection_provider, text)
-    known = provider != InspectionProvider.OTHER
-    if not known:
-        # A name we do not list: a company, never the buyer or the supplier themselves.
-        text = str(_checked(check_inspector, text))
+    # A name we do not list is kept, and must be a company, never the buyer or the supplier.
+    provider, name = _checked(parse_inspection_company, text)
     ctx.data.pop("_provider_other", None)
-    return {"provider": provider.value, "name": None if known else text}
+    return {"provider": provider.value, "name": name}
 
 
 # -- coverage ---------------------------------------------------------------------------------

@@ -10,13 +10,17 @@ items, so a draft can be confirmed with some still "to be agreed". The answers a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.flows.base import Answer, Choice, Ctx, Invalid, Prompt, Step
 from bot.flows.contract_terms import aql
+from bot.flows.policy_text import explain_spec_error
 from bot.i18n import _, number, percent
-from policy.terms import incoterms_for, tables
+from policy import PolicyError
+from policy.answers import check_party, check_place
+from policy.terms import incoterms_for, parse_tolerance, tables
 
 OPEN = "_terms"  # flow-data flag: the buyer is answering the terms from the review
 TERMS_STEPS = (
@@ -29,7 +33,6 @@ TERMS_STEPS = (
     "supplier_party",
 )
 MAX_PLACE = 300
-MAX_TOLERANCE = Decimal(20)
 
 
 def place_label(kind: str) -> str:
@@ -90,8 +93,19 @@ async def ask_incoterm_place(ctx: Ctx) -> Prompt:
     )
 
 
-async def take_text(ctx: Ctx, answer: Answer) -> str:
-    return _typed(answer)
+def _checked(check: Callable[[str], Any], text: str) -> Any:
+    try:
+        return check(text)
+    except PolicyError as exc:
+        raise Invalid(explain_spec_error(exc)) from exc
+
+
+async def take_place(ctx: Ctx, answer: Answer) -> str:
+    return str(_checked(check_place, _typed(answer)))
+
+
+async def take_party(ctx: Ctx, answer: Answer) -> str:
+    return str(_checked(check_party, _typed(answer)))
 
 
 async def ask_destination(ctx: Ctx) -> Prompt:
@@ -115,14 +129,8 @@ async def ask_tolerance(ctx: Ctx) -> Prompt:
 
 
 async def take_tolerance(ctx: Ctx, answer: Answer) -> str:
-    raw = str(answer.choice) if answer.pressed else (answer.text or "").strip().rstrip("%")
-    try:
-        value = Decimal(raw.replace(",", ".").lstrip("±+").strip())
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or not Decimal(0) <= value <= MAX_TOLERANCE:
-        raise Invalid(_("Give a percentage from 0 to 20, for example 5."))
-    return str(value.normalize() if value else Decimal(0))
+    raw = str(answer.choice) if answer.pressed else (answer.text or "")
+    return str(_checked(parse_tolerance, raw))
 
 
 async def ask_aql_level(ctx: Ctx) -> Prompt:
@@ -166,7 +174,7 @@ async def ask_supplier_party(ctx: Ctx) -> Prompt:
 async def take_supplier_party(ctx: Ctx, answer: Answer) -> str:
     from bot.flows.order_steps import sync_draft  # the steps module imports the items
 
-    ctx.data["supplier_party"] = _typed(answer)
+    ctx.data["supplier_party"] = await take_party(ctx, answer)
     ctx.data.pop(OPEN, None)  # the last question: back to the review
     await sync_draft(ctx)  # the terms become the draft's ``terms`` entry
     return str(ctx.data["supplier_party"])
@@ -179,11 +187,11 @@ def _open(ctx: Ctx) -> bool:
 def terms_steps() -> tuple[Step, ...]:
     handlers: dict[str, tuple[Any, Any]] = {
         "incoterm": (ask_incoterm, take_incoterm),
-        "incoterm_place": (ask_incoterm_place, take_text),
-        "destination": (ask_destination, take_text),
+        "incoterm_place": (ask_incoterm_place, take_place),
+        "destination": (ask_destination, take_place),
         "tolerance": (ask_tolerance, take_tolerance),
         "aql_level": (ask_aql_level, take_aql_level),
-        "buyer_party": (ask_buyer_party, take_text),
+        "buyer_party": (ask_buyer_party, take_party),
         "supplier_party": (ask_supplier_party, take_supplier_party),
     }
     return tuple(

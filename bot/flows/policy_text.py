@@ -249,6 +249,17 @@ _ERRORS: dict[str, Callable[[], str]] = {
         "This reason does not say what was or was not met. Name the terms of the contract "
         "and what the evidence showed, with its figures."
     ),
+    # contract terms
+    "place_vague": lambda: _(
+        "“%(text)s” does not name a place. Please give the city and country, or the port."
+    ),
+    "party_incomplete": lambda: _(
+        "“%(text)s” is not a legal name with its address. Please give the registered "
+        "company name and its full address."
+    ),
+    "tolerance_range": lambda: _(
+        "“%(text)s” is not a tolerance. Please give a percentage from 0 to %(max)s."
+    ),
 }
 
 # The policy parsers read English only, so every example shows what to type in English.
