@@ -105,7 +105,9 @@ def unit_of(token: str) -> tuple[str, Kind] | None:
 def measure(value: Decimal, unit_token: str) -> Measure:
     symbol, pint_name, kind = _UNITS[unit_token.lower()]
     base = tidy(value * _factor(pint_name, kind))
-    return Measure(value, symbol, kind, base, BASE_UNIT[kind])
+    # Shown without trailing zeros: "0001.000 L" printed as "1.000 L" reads as a thousand
+    # litres where the point groups thousands, and the contract's own text re-read refused.
+    return Measure(tidy(value), symbol, kind, base, BASE_UNIT[kind])
 
 
 def _number(raw: str, code_example: str, *, group_of_three: str = "ambiguous") -> Decimal:
@@ -317,7 +319,7 @@ def parse_quantity(text: str, liquid: bool = False) -> Quantity:
     check_bounds(
         "mass_quantity" if kind == QuantityKind.MASS else "volume_quantity", m.base_value, text
     )
-    return Quantity(kind, value, m.unit, m.base_value, m.base_unit, item)
+    return Quantity(kind, m.value, m.unit, m.base_value, m.base_unit, item)
 
 
 def _count(raw: str, sign: str | None, token: str | None, rest: str, text: str) -> Quantity:
