@@ -143,6 +143,11 @@ def number(value: Decimal | int) -> str:
     return format_decimal(value, locale=current_locale())
 
 
+def rate(value: Decimal) -> str:
+    """An exchange rate, to six decimals (``number`` keeps three: 0.000066 VND would be 0)."""
+    return format_decimal(value, format="#,##0.######", locale=current_locale())
+
+
 def percent(fraction: Decimal) -> str:
     """``Decimal("0.5")`` -> '50%' in the user's locale."""
     return format_percent(fraction, format="#,##0.#%", locale=current_locale())

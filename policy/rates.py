@@ -24,6 +24,26 @@ DEFAULT_PATH = Path(__file__).resolve().with_name("rates.toml")
 
 
 @dataclass(frozen=True)
+class RateUsed:
+    """One conversion's rate as it was applied: ``rate`` units of ``target`` per unit of
+    ``source``, from the table of ``date`` by ``source_name``. A contract version keeps it,
+    so the cover it states can be shown and checked after the table is updated."""
+
+    source: str  # the limit's currency
+    target: str  # the order's currency
+    rate: Decimal
+    date: date
+    source_name: str
+
+    def convert(self, value: Money) -> Money:
+        """``value`` (in ``source``) in ``target``, rounded down: never more cover than the
+        limit gives."""
+        if value.currency != self.source:
+            raise ValueError(f"a {self.source} rate applied to {value.currency}")
+        return Money(value.amount * self.rate, self.target).quantized(ROUND_DOWN)
+
+
+@dataclass(frozen=True)
 class ExchangeRates:
     base: str
     date: date
@@ -34,10 +54,19 @@ class ExchangeRates:
         """``value`` in ``currency`` (rounded down), or ``None`` if a rate is missing."""
         if value.currency == currency:
             return value
-        source, target = self.rates.get(value.currency), self.rates.get(currency)
-        if source is None or target is None:
+        used = self.rate_used(value.currency, currency)
+        return used.convert(value) if used is not None else None
+
+    def rate_used(self, source: str, target: str) -> RateUsed | None:
+        """The rate from ``source`` to ``target`` with this table's date and source, or
+        ``None`` for the same currency or a currency the table lacks. One rate for both
+        the conversion and the record of it, so the two can never disagree."""
+        if source == target:
             return None
-        return Money(value.amount / source * target, currency).quantized(ROUND_DOWN)
+        one, other = self.rates.get(source), self.rates.get(target)
+        if one is None or other is None:
+            return None
+        return RateUsed(source, target, other / one, self.date, self.source)
 
 
 def parse_rates(text: str, file: str = "rates.toml") -> ExchangeRates:

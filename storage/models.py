@@ -217,6 +217,15 @@ class ContractVersion(Base):
     # The supplier asked for changes instead of accepting: the buyer edits and re-sends.
     changes_requested_at: Mapped[datetime | None]
     change_reason: Mapped[str | None] = mapped_column(Text)
+    # The exchange rate the cover was computed with when the order's currency differs from
+    # the supplier's limit (1 ``rate_from`` = ``rate`` ``rate_to``), with the table's date
+    # and source: ``rates update`` later must not change what this version stated. The
+    # rate is text, exact: SQLite would keep a NUMERIC as a float.
+    rate_from: Mapped[str | None] = mapped_column(String(3))
+    rate_to: Mapped[str | None] = mapped_column(String(3))
+    rate: Mapped[str | None] = mapped_column(String(40))
+    rate_date: Mapped[date | None]
+    rate_source: Mapped[str | None] = mapped_column(String(300))
 
 
 class OrderEvent(Base):

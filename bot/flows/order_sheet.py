@@ -19,6 +19,7 @@ from bot.flows.order_items import ITEM_STEPS, item_display, item_label, shipping
 from bot.flows.order_text import (
     money_from,
     order_money,
+    rate_line,
     rate_note,
     show,
     supplier_money,
@@ -28,7 +29,7 @@ from bot.flows.profile import country_name
 from bot.flows.replies import Document, DocumentDraft
 from bot.i18n import _, current_locale, current_zone, day, ngettext, percent, use_locale
 from bot.services import contracts, spec_sheet
-from policy import CoverageType, Rules, ShippingMode, assess_coverage
+from policy import CoverageType, Money, Rules, ShippingMode, assess_coverage
 from policy.rates import default_rates
 from storage.models import ContractVersion, Order, Supplier, User
 
@@ -110,7 +111,7 @@ def _sections(
     return [
         *_version(version),
         _parties(order, supplier, buyer),
-        _price(order, supplier, rules),
+        _price(order, supplier, rules, version),
         contract_terms.section(order),
         _items(_("Product specification"), order, PRODUCT_ITEMS),
         _items(_("Branding, customisation, shipping and inspection"), order, TERMS_ITEMS),
@@ -198,16 +199,26 @@ def _parties(order: Order, supplier: Supplier, buyer: User) -> spec_sheet.Sectio
     )
 
 
-def _price(order: Order, supplier: Supplier, rules: Rules) -> spec_sheet.Section:
+def _price(
+    order: Order, supplier: Supplier, rules: Rules, version: ContractVersion | None
+) -> spec_sheet.Section:
     amount = order_money(order)
     limit = supplier_money(supplier)
     coverage_item: dict[str, Any] = (order.spec or {}).get("coverage", {})
     rows = [(_("Order amount"), show(amount))]
     if coverage_item:
         rows.append((_("Coverage"), item_display("coverage", coverage_item)))
-    converted = default_rates().convert(limit, amount.currency)
-    if converted is not None and converted.currency != limit.currency:
-        rows.append((_("Supplier's limit in the order's currency"), rate_note(limit, converted)))
+    # The version's own rate: the cover it states stays the same after ``rates update``.
+    used = contracts.rate_of(version)
+    if used is None or (used.source, used.target) != (limit.currency, amount.currency):
+        used = default_rates().rate_used(limit.currency, amount.currency)
+    converted: Money | None = limit if limit.currency == amount.currency else None
+    if used is not None:
+        converted = used.convert(limit)
+        rows.append(
+            (_("Supplier's limit in the order's currency"), rate_note(limit, converted, used))
+        )
+        rows.append((_("Exchange rate used"), rate_line(used)))
     if converted is not None and coverage_item:
         kind = CoverageType(coverage_item["type"])
         advance = None

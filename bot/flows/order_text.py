@@ -12,9 +12,9 @@ from bot.flows.base import Invalid
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.profile import country_name
 from bot.flows.replies import esc
-from bot.i18n import _, day, money, percent
+from bot.i18n import _, day, money, percent, rate
 from policy import Coverage, Money, PolicyError
-from policy.rates import default_rates
+from policy.rates import RateUsed, default_rates
 from storage.models import Order, OrderStatus, Supplier, Verification
 
 PAGE_SIZE = 5
@@ -101,12 +101,26 @@ def _uncovered(coverage: Coverage, order: Money) -> list[str]:
     ]
 
 
-def rate_note(limit: Money, converted: Money) -> str:
+def rate_note(limit: Money, converted: Money, used: RateUsed | None = None) -> str:
     """ "US$10,000.00 (≈ €9,520.00 at the rate of 4 Dec 2026)": the rate's date is shown,
-    because a converted limit is only as good as the day of its rate."""
-    rates = default_rates()
+    because a converted limit is only as good as the day of its rate. ``used`` is the
+    rate a contract version recorded; without one, today's table."""
+    when = used.date if used is not None else default_rates().date
     return _("{limit} (≈ {converted} at the exchange rate of {date})").format(
-        limit=show(limit), converted=show(converted), date=day(rates.date)
+        limit=show(limit), converted=show(converted), date=day(when)
+    )
+
+
+def rate_line(used: RateUsed) -> str:
+    """ "1 USD = 0.952 EUR, exchange rate of 4 Dec 2026 (European Central Bank ...)": which
+    rate the cover was computed with, of which day, from where, so either party can
+    check it."""
+    return _("1 {source} = {rate} {target}, exchange rate of {date} ({origin})").format(
+        source=used.source,
+        rate=rate(used.rate),
+        target=used.target,
+        date=day(used.date),
+        origin=esc(used.source_name),
     )
 
 

@@ -13,14 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.base import Ctx
 from bot.flows.dispute_texts import status_label as dispute_status
 from bot.flows.order_items import item_display, item_label, shipping_label
-from bot.flows.order_text import order_money, show
+from bot.flows.order_text import order_money, rate_line, show
 from bot.flows.policy_text import method_name
 from bot.flows.replies import esc
 from bot.i18n import _, day, moment, money
 from bot.services import amendments, cancellation, contracts, payments
 from bot.services.supplier_orders import Side
 from policy import ShippingMode
-from storage.models import ContractVersion, Dispute, DisputeStatus, Order
+from policy.rates import RateUsed, default_rates
+from storage.models import ContractVersion, Dispute, DisputeStatus, Order, Supplier
 
 # A dispute in these states has settled the order: no more shipping or claim buttons.
 SETTLED = (DisputeStatus.RESOLVED, DisputeStatus.DECIDED, DisputeStatus.CLOSED)
@@ -138,10 +139,23 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
     return lines
 
 
-def terms_lines(order: Order) -> list[str]:
+def terms_lines(order: Order, used: RateUsed | None = None) -> list[str]:
+    """Amount, coverage, shipping and inspection; with the cover, the exchange rate it was
+    computed with (``used``: the contract version's, or today's for a draft)."""
     spec = order.spec or {}
     lines = [_("Amount: {amount}").format(amount=show(order_money(order)))]
     for item in ("coverage", "shipping", "inspection"):
         if item in spec:
             lines.append(f"{item_label(item)}: {esc(item_display(item, spec[item]))}")
+        if item == "coverage" and item in spec and used is not None:
+            lines.append(f"{_('Exchange rate used')}: {rate_line(used)}")
     return lines
+
+
+async def rate_for(session: AsyncSession, order: Order, supplier: Supplier) -> RateUsed | None:
+    """The rate the order's cover is computed with: the one its latest contract version
+    recorded; before any version (or one issued before rates were recorded), today's."""
+    used = contracts.rate_of(await contracts.current(session, order.id))
+    if used is not None and (used.source, used.target) == (supplier.currency, order.currency):
+        return used
+    return default_rates().rate_used(supplier.currency, order.currency)

@@ -15,7 +15,7 @@ from typing import Any
 from bot.flows import order_actions
 from bot.flows.base import STAY, Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
 from bot.flows.order_text import PAGE_SIZE, order_money, order_status, order_title, show
-from bot.flows.order_view import history_lines, terms_lines
+from bot.flows.order_view import history_lines, rate_for, terms_lines
 from bot.flows.pay import not_found
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import esc
@@ -123,7 +123,7 @@ async def ask_detail(ctx: Ctx) -> Prompt:
     lines = [
         f"<b>{order_title(order, supplier)}</b>",
         order_actions.party_line(order, supplier, side),
-        *terms_lines(order),
+        *terms_lines(order, await rate_for(ctx.session, order, supplier)),
         _("Status: {status}").format(status=order_status(order)),
     ]
     lines += await history_lines(ctx, order, side)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policy.rates import ExchangeRates, RateUsed, default_rates
 from storage.models import ContractVersion, Order, Supplier
 
 
@@ -81,10 +83,41 @@ def agreed_at(version: ContractVersion) -> datetime | None:
     return max(version.buyer_accepted_at, version.supplier_accepted_at)
 
 
+def rate_of(version: ContractVersion | None) -> RateUsed | None:
+    """The exchange rate the version's cover was computed with, if it needed one."""
+    if version is None or version.rate is None or version.rate_date is None:
+        return None
+    return RateUsed(
+        source=str(version.rate_from),
+        target=str(version.rate_to),
+        rate=Decimal(version.rate),
+        date=version.rate_date,
+        source_name=str(version.rate_source or ""),
+    )
+
+
+def _record_rate(version: ContractVersion, used: RateUsed | None) -> None:
+    if used is None:
+        return
+    version.rate_from, version.rate_to = used.source, used.target
+    version.rate, version.rate_date, version.rate_source = (
+        str(used.rate),
+        used.date,
+        used.source_name,
+    )
+
+
 async def issue(
-    session: AsyncSession, order: Order, supplier: Supplier, now: datetime
+    session: AsyncSession,
+    order: Order,
+    supplier: Supplier,
+    now: datetime,
+    rates: ExchangeRates | None = None,
 ) -> ContractVersion:
-    """A new version from the order as it stands, accepted by the buyer who sent it."""
+    """A new version from the order as it stands, accepted by the buyer who sent it.
+
+    A limit in another currency than the order's is compared at the table's rate of
+    today; the version keeps that rate with its date and source."""
     last = await session.scalar(
         select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order.id)
     )
@@ -97,6 +130,7 @@ async def issue(
         created_at=now,
         buyer_accepted_at=now,
     )
+    _record_rate(version, (rates or default_rates()).rate_used(supplier.currency, order.currency))
     session.add(version)
     await session.flush()
     return version
@@ -119,6 +153,7 @@ async def reissue(
         buyer_accepted_at=agreed.buyer_accepted_at,
         supplier_accepted_at=agreed.supplier_accepted_at,
     )
+    _record_rate(version, rate_of(agreed))  # the same terms, so the same rate
     session.add(version)
     await session.flush()
     return version
