@@ -224,7 +224,7 @@ class ContractVersion(Base):
     rate_from: Mapped[str | None] = mapped_column(String(3))
     rate_to: Mapped[str | None] = mapped_column(String(3))
     rate: Mapped[str | None] = mapped_column(String(40))
-    rate_date: Mapped[date | None]
+    rate_date: Mapped[date | None] = mapped_column(Date)
     rate_source: Mapped[str | None] = mapped_column(String(300))
 
 
