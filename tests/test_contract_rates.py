@@ -16,7 +16,8 @@ from bot.app import App
 from bot.flows.order_text import rate_line
 from bot.i18n import use_locale
 from bot.services import contracts
-from policy import Money
+from bot.services.disputes import cap_for
+from policy import Money, load_rules
 from policy import rates as rates_module
 from policy.rates import RateUsed, default_rates, parse_rates
 from storage.models import ContractVersion, Order, Supplier
@@ -119,3 +120,15 @@ def test_the_rate_line_is_worded_in_the_readers_language(locale: str, shown: str
     used = RateUsed("USD", "EUR", Decimal("0.9520"), date(2026, 12, 4), "ECB")
     with use_locale(locale):
         assert rate_line(used) == shown
+
+
+def test_the_dispute_cap_uses_the_agreed_versions_rate() -> None:
+    order = Order(id=1, amount=Decimal(20000), currency="EUR", coverage_type="post_delivery")
+    supplier = Supplier(
+        id=1, name="S", country="CN", assurance_limit=Decimal(10000), currency="USD"
+    )
+    rules = load_rules()
+    agreed = parse_rates(LATER).rate_used("USD", "EUR")
+    assert cap_for(order, supplier, rules, rate=agreed).amount == Money(Decimal(5000), "EUR")
+    today = cap_for(order, supplier, rules).amount  # no version's rate: today's table
+    assert today == Money(Decimal("9520.00"), "EUR")

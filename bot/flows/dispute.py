@@ -439,7 +439,8 @@ async def cap_of(ctx: Ctx) -> disputes.Cap:
     order = await order_of(ctx)
     supplier = await disputes.get_supplier(ctx.session, order.supplier_id)
     paid = await disputes.amount_paid(ctx.session, order)
-    return disputes.cap_for(order, supplier, ctx.app.rules, paid)
+    rate = await disputes.agreed_rate(ctx.session, order)
+    return disputes.cap_for(order, supplier, ctx.app.rules, paid, rate)
 
 
 async def ask_amount(ctx: Ctx) -> Prompt:

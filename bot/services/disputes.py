@@ -51,7 +51,7 @@ from policy import (
     supplier_response_due,
 )
 from policy.answers import check_decision_reason
-from policy.rates import default_rates
+from policy.rates import RateUsed, default_rates
 from storage.models import (
     Dispute,
     DisputeEvent,
@@ -371,10 +371,18 @@ def claim_details(order: Order, claim: Claim, now: datetime) -> dict[str, Any]:
     return {**kept, **facts, **({"record_note": note} if note else {})}
 
 
-def cap_for(order: Order, supplier: Supplier, rules: Rules, paid: Money | None = None) -> Cap:
+def cap_for(
+    order: Order,
+    supplier: Supplier,
+    rules: Rules,
+    paid: Money | None = None,
+    rate: RateUsed | None = None,
+) -> Cap:
     """The most the programme can refund on this order (ch1, ch8), and what sets it:
-    the covered amount, and never more than the buyer actually paid (``paid``)."""
-    cap = _covered_cap(order, supplier, rules)
+    the covered amount, and never more than the buyer actually paid (``paid``). ``rate``
+    is the one the agreed contract version recorded (``agreed_rate``): the cover the buyer
+    accepted, not the one today's table would give."""
+    cap = _covered_cap(order, supplier, rules, rate)
     if paid is not None and paid.currency == cap.amount.currency and paid < cap.amount:
         return Cap(paid, "paid")
     return cap
@@ -394,7 +402,12 @@ async def amount_paid(session: AsyncSession, order: Order) -> Money | None:
     return Money(sum((Decimal(a) for a in amounts), Decimal(0)), order.currency)
 
 
-def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
+async def agreed_rate(session: AsyncSession, order: Order) -> RateUsed | None:
+    """The exchange rate of the contract version both parties accepted, if it has one."""
+    return contracts.rate_of(await contracts.in_force(session, order.id))
+
+
+def _covered_cap(order: Order, supplier: Supplier, rules: Rules, rate: RateUsed | None) -> Cap:
     advance = (
         Money(Decimal(order.advance_amount), order.currency)
         if order.advance_amount is not None
@@ -402,10 +415,13 @@ def _covered_cap(order: Order, supplier: Supplier, rules: Rules) -> Cap:
     )
     kind = CoverageType(order.coverage_type)
     fraction = rules.coverage.max_refund_fraction
-    # A limit in another currency is converted at the dated rates table (policy/rates.toml).
-    limit = default_rates().convert(
-        Money(Decimal(supplier.assurance_limit), supplier.currency), order.currency
-    )
+    # A limit in another currency is converted at the agreed version's rate, or else at the
+    # dated rates table (policy/rates.toml).
+    supplier_limit = Money(Decimal(supplier.assurance_limit), supplier.currency)
+    if rate is not None and (rate.source, rate.target) == (supplier.currency, order.currency):
+        limit: Money | None = rate.convert(supplier_limit)
+    else:
+        limit = default_rates().convert(supplier_limit, order.currency)
     try:
         if limit is None:
             raise CurrencyMismatch(supplier.currency, order.currency)
@@ -467,7 +483,8 @@ async def open_dispute(
         }
         checklist.update(dict.fromkeys(contract_documents(rules), True))
     supplier = await get_supplier(session, order.supplier_id)
-    cap = cap_for(order, supplier, rules, await amount_paid(session, order))
+    paid = await amount_paid(session, order)
+    cap = cap_for(order, supplier, rules, paid, contracts.rate_of(agreed))
     due = supplier_response_due(rules, now)
     dispute = Dispute(
         order_id=order.id,
