@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policy.colours import PantoneColour, parse_pantone
+from policy.colours import COLOUR_WORDS, PantoneColour, parse_pantone
 from policy.errors import SpecError
 
 EXAMPLE = "body PANTONE 186 C, trim PANTONE 2935 C"
@@ -72,8 +72,11 @@ def _one(piece: str) -> ColourPart:
                     reason = exc  # "186" without C/U, "red": the most telling reason
                 continue
             part = " ".join(rest)
-            if bracketed and bracketed["inner"].strip():
-                part = f"{part} {bracketed['inner']}"
+            # "(body)" names the part; "(Classic Blue)" is the shade's own name, which the
+            # code already fixes: a part of that name would mislabel the product.
+            inner = bracketed["inner"].strip() if bracketed else ""
+            if inner and not COLOUR_WORDS.search(inner):
+                part = f"{part} {inner}"
             return ColourPart(_part(part), colour)
     raise reason or SpecError("pantone_format", {"text": piece}, EXAMPLE)
 

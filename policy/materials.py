@@ -28,7 +28,9 @@ _PCT = r"(?P<pct>\d+(?:[.,]\d+)?)\s*%"
 _LEADING = re.compile(rf"{_PCT}\s*(?P<name>.+)", re.S)
 _TRAILING = re.compile(rf"(?P<name>.+?)\s*[:=-]?\s*{_PCT}", re.S)
 # Split on separators, but never inside a decimal comma ("0,60% carbon").
-_SPLIT = re.compile(r"\s*(?:,(?!\d)|(?<!\d),|;|/|\+|&|\band\b)\s*", re.I)
+# A dash between spaces separates too ("60% cotton - 40% polyester"), never one inside a
+# name ("elastane-free", "T-400").
+_SPLIT = re.compile(r"\s*(?:,(?!\d)|(?<!\d),|;|/|\+|&|\band\b)\s*|\s+[-–—]\s+", re.I)
 
 _METALS = re.compile(
     r"\b(?:steel|iron|alloy|aluminium|aluminum|brass|bronze|copper|titanium|zinc|nickel|"
@@ -40,6 +42,7 @@ _ELEMENTS = frozenset({
     "sulphur", "phosphorus", "copper", "zinc", "tin", "lead", "vanadium", "titanium",
     "tungsten", "cobalt", "magnesium", "aluminium", "aluminum", "niobium", "boron", "nitrogen",
 })  # fmt: skip
+_GRADE_BRACKET = re.compile(r"\s*\(([^()]*%[^()]*)\)")
 _GRADE = re.compile(rf"{_PCT}\s*(?P<element>[a-z]+)(?:[-\s]content)?\s+(?P<base>.+)", re.I | re.S)
 
 
@@ -72,7 +75,9 @@ class Material:
 # Without separators ("60% cotton 40% polyester", "cotton 60% polyester 40%") a part holds
 # several shares: a new share starts where a number follows a word (leading form) or
 # after each percent sign (trailing form). Whitespace only, so "0,60%" stays whole.
-_BEFORE_NUMBER = re.compile(r"(?<=[^\W\d_])\s+(?=\d)")
+# "50%cotton50%polyester": typed without any space, the share still starts at its number.
+# Without a space only before a share ("T400" stays a name).
+_BEFORE_NUMBER = re.compile(r"(?<=[^\W\d_])(?:\s+(?=\d)|(?=\d+(?:[.,]\d+)?\s*%))")
 _AFTER_PERCENT = re.compile(r"(?<=%)\s+(?=[^\W\d_])")
 
 
@@ -88,7 +93,10 @@ def parse_material(text: str) -> Material:
         # "good quality" is no material: say what a material answer is, not "give the
         # share of good quality in percent".
         raise SpecError("material_vague", {"terms": terms, "text": text}, EXAMPLE)
-    split = _SPLIT.split((text or "").strip().rstrip("."))
+    # The normalised form "100% steel rod (0.60% carbon)" reads back: the bracket holds
+    # the grade figures, parts like any other.
+    unbracketed = _GRADE_BRACKET.sub(r", \1", (text or "").strip().rstrip("."))
+    split = _SPLIT.split(unbracketed)
     parts = [q for p in split if p.strip() for q in _unjoined(p)]
     if not parts:
         raise SpecError("material_empty", {}, EXAMPLE)
@@ -99,12 +107,26 @@ def parse_material(text: str) -> Material:
     for part in parts:
         component = _component(part)
         if component is None:
+            if "%" in part:  # a share we could not read ("\u200b100%", "Infinity%")
+                raise SpecError("material_format", {"text": part.strip()}, EXAMPLE)
             bare.append(_name(part))
         else:
             shares.append(component)
     if bare:
         return _with_base(bare, shares)
+    if (grade := _full_base_with_contents(shares)) is not None:
+        return grade
     return _composition(shares)
+
+
+def _full_base_with_contents(shares: list[Component]) -> Material | None:
+    """ "100% steel rod, 0.60% carbon": a whole metal base plus element contents."""
+    bases = [c for c in shares if c.percent == _HUNDRED and _METALS.search(c.name)]
+    contents = [c for c in shares if c not in bases]
+    if len(bases) != 1 or not contents or any(c.name not in _ELEMENTS for c in contents):
+        return None
+    _check_contents(contents)
+    return Material((bases[0],), tuple(contents))
 
 
 def _composition(shares: list[Component]) -> Material:
@@ -143,7 +165,8 @@ def _component(part: str) -> Component | None:
     if match is None:
         return None
     name = _name(match["name"])
-    if not re.search(r"[^\W\d_]", name):
+    # A name holding another share ("T400 40% polyester") is two parts run together.
+    if not re.search(r"[^\W\d_]", name) or "%" in name:
         raise SpecError("material_format", {"text": part}, EXAMPLE)
     return Component(name, _percent(match["pct"]))
 

@@ -167,7 +167,7 @@ _LABELS = {
     "volume": "volume", "vol": "volume", "capacity": "volume",
 }  # fmt: skip
 _DIM_SPLIT = re.compile(
-    r"\s*(?:,(?!\d)|(?<!\d),|;|\band\b|\s+x\s+|(?<=[\d\"″])x(?=\s*[\dø])|(?<=cm|mm|in|ft)x(?=\s*\d))\s*",
+    r"\s*(?:,(?!\d)|(?<!\d),|;|\band\b|\s+(?:x|by)\s+|(?<=[\d\"″])x(?=\s*[\dø])|(?<=cm|mm|in|ft)x(?=\s*\d))\s*",
     re.I,
 )
 _DIM_PART = re.compile(
