@@ -107,6 +107,13 @@ def _record_rate(version: ContractVersion, used: RateUsed | None) -> None:
     )
 
 
+async def _next_number(session: AsyncSession, order_id: int) -> int:
+    last = await session.scalar(
+        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order_id)
+    )
+    return int(last or 0) + 1
+
+
 async def issue(
     session: AsyncSession,
     order: Order,
@@ -118,13 +125,10 @@ async def issue(
 
     A limit in another currency than the order's is compared at the table's rate of
     today; the version keeps that rate with its date and source."""
-    last = await session.scalar(
-        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order.id)
-    )
     content = content_of(order, supplier)
     version = ContractVersion(
         order_id=order.id,
-        version=int(last or 0) + 1,
+        version=await _next_number(session, order.id),
         content=content,
         sha256=digest(content),
         created_at=now,
@@ -141,12 +145,9 @@ async def reissue(
 ) -> ContractVersion:
     """The agreed version again, as the latest: the same content and SHA-256, accepted
     when the parties accepted it (a withdrawn amendment of a paid order)."""
-    last = await session.scalar(
-        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order.id)
-    )
     version = ContractVersion(
         order_id=order.id,
-        version=int(last or 0) + 1,
+        version=await _next_number(session, order.id),
         content=dict(agreed.content),
         sha256=agreed.sha256,
         created_at=now,
