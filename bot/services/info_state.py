@@ -123,4 +123,6 @@ async def check_not_waiting(session: AsyncSession, dispute: Dispute, now: dateti
 
     request = await open_request(session, dispute, now)
     if request is not None:
-        raise DisputeRefused("waiting_for_info", party=request.party, due=request.due_at)
+        raise DisputeRefused(
+            "waiting_for_info", id=dispute.id, party=request.party, due=request.due_at
+        )
