@@ -161,7 +161,7 @@ FLOWS = [
         start=start,
         steps=(
             Step("text", ask_text, take_text),
-            Step("files", ask_files, take_files),
+            Step("uploads", ask_files, take_files),  # "files" holds the uploads
             Step("review", ask_review, take_review, counted=False),
         ),
         finish=finish,
