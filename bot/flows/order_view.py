@@ -101,7 +101,7 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
             _("Paid: {when}, by {method}").format(when=moment(order.paid_at), method=method)
         )
     if amendments.being_amended(order):
-        agreed = await amendments.in_force(ctx.session, order.id)
+        agreed = await contracts.in_force(ctx.session, order.id)
         lines.append(
             (
                 _(
