@@ -25,9 +25,9 @@ from bot.services.disputes import (
     DisputeRefused,
     EvidenceFile,
     Team,
-    _event,
-    _store_files,
     get_supplier,
+    record_event,
+    store_files,
     supplier_user,
     view,
 )
@@ -108,7 +108,7 @@ async def ask(
     said = check_question(question)
     recipient = await recipient_of(session, dispute, party)
     due = now + timedelta(days=rules.info_requests.answer_days)
-    event = await _event(
+    event = await record_event(
         session,
         dispute,
         user,
@@ -204,14 +204,14 @@ async def answer(
     if request.id != request_id:  # answering an older question than the one open now
         raise DisputeRefused("info_withdrawn", id=dispute_id)
     said = check_answer(text)
-    await _store_files(
+    await store_files(
         session,
         dispute,
         user,
         [EvidenceFile(**{**f.as_dict(), "item": INFO_ITEM}) for f in files],
         now,
     )
-    await _event(
+    await record_event(
         session,
         dispute,
         user,
@@ -243,7 +243,7 @@ async def withdraw(
     request = await open_request(session, dispute, now)
     if request is None:
         raise DisputeRefused("info_nothing_open", id=dispute.id)
-    await _event(session, dispute, user, "team", INFO_WITHDRAWN, now, request=request.id)
+    await record_event(session, dispute, user, "team", INFO_WITHDRAWN, now, request=request.id)
     await reminders.cancel_info_request(session, dispute_id=dispute.id)
     await outbox.notify_now(
         session,
@@ -268,5 +268,5 @@ async def mark_lapsed(
         return True
     if request.state != "open" or now < request.due_at:
         return False
-    await _event(session, dispute, None, "system", INFO_LAPSED, now, request=request.id)
+    await record_event(session, dispute, None, "system", INFO_LAPSED, now, request=request.id)
     return True

@@ -72,10 +72,12 @@ def requests_from(events: list[DisputeEvent]) -> list[InfoRequest]:
         p = event.payload or {}
         outcome = outcomes.get(event.id)
         state: State = "open"
-        if outcome is not None:
-            state = {INFO_ANSWERED: "answered", INFO_WITHDRAWN: "withdrawn"}.get(
-                outcome.kind, "lapsed"
-            )  # type: ignore[assignment]
+        if outcome is not None and outcome.kind == INFO_ANSWERED:
+            state = "answered"
+        elif outcome is not None and outcome.kind == INFO_WITHDRAWN:
+            state = "withdrawn"
+        elif outcome is not None:
+            state = "lapsed"
         op = (outcome.payload or {}) if outcome is not None else {}
         found.append(
             InfoRequest(
