@@ -33,6 +33,7 @@ SPEC_ERRORS = frozenset({
     "vague", "material_vague", "design_vague", "customisation_vague", "board_vague",
     "colour_without_code", "inspector_party", "inspector_vague", "received_unmeasurable",
     "reason_vague", "place_vague", "party_incomplete", "tolerance_range",
+    "question_vague", "info_answer_vague",
 })  # fmt: skip
 ERRORS = MONEY_ERRORS | INPUT_ERRORS | SPEC_ERRORS
 

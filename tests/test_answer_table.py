@@ -36,6 +36,8 @@ from policy.answers import (
     check_customisation,
     check_decision_reason,
     check_design,
+    check_info_answer,
+    check_info_question,
     check_party,
     check_place,
     check_received,
@@ -68,6 +70,8 @@ STEPS: dict[str, Callable[[str], Any]] = {
     "party": check_party,
     "received": check_received,
     "team reason": check_decision_reason,
+    "team question": check_info_question,
+    "answer to the team": check_info_answer,
 }
 
 OK = "accepted"
@@ -251,6 +255,27 @@ TABLE: list[tuple[str, str, str, str | None]] = [
         None,
     ),
     ("team reason", "ok ok ok ok ok ok ok ok ok ok ok ok ok ok", "reason_vague", None),
+    (
+        "team question",
+        "Please send the SGS inspection report of 3 May and the packing list for carton 12.",
+        OK,
+        None,
+    ),
+    (
+        "team question",
+        "Please send more information about the order as soon as possible",
+        "question_vague",
+        None,
+    ),
+    ("team question", "is the quality good?", "question_vague", None),
+    (
+        "answer to the team",
+        "The goods left Ningbo on 3 May, bill of lading COSU123456, 40 cartons of 50 pieces.",
+        OK,
+        None,
+    ),
+    ("answer to the team", "it was fine, good quality", "vague", None),
+    ("answer to the team", "see file", "info_answer_vague", None),
 ]
 
 

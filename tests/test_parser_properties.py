@@ -14,7 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policy import Money, PolicyError, parse_inspection_provider, parse_pantone
-from policy.answers import check_customisation, check_design, check_inspector, check_received
+from policy.answers import (
+    check_customisation,
+    check_design,
+    check_info_answer,
+    check_info_question,
+    check_inspector,
+    check_received,
+)
 from policy.bounds import BOUNDS
 from policy.codes import ERRORS
 from policy.colour_parts import MAX_COLOURS
@@ -31,6 +38,8 @@ PARSERS: dict[str, Any] = {
     "pantone": parse_pantone,
     "inspection provider": parse_inspection_provider,
     "inspector name": check_inspector,
+    "team question": check_info_question,
+    "answer to the team": check_info_answer,
     "ship date": lambda t: parse_date(t, TODAY),
     "money": lambda t: Money.parse(t, default_currency="USD"),
 }
