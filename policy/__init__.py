@@ -9,6 +9,8 @@ from policy.claims import ClaimWindow, claim_window, days_left, is_open
 from policy.coverage import Coverage, assess_coverage, max_refund
 from policy.disputes import (
     MIN_DECISION_REASON,
+    MIN_INFO_ANSWER,
+    MIN_INFO_QUESTION,
     MIN_RECORD_NOTE,
     auto_escalation_at,
     classify_ground,
@@ -48,6 +50,7 @@ from policy.rules import (
     ChecklistItem,
     DeadlineProfile,
     FeeReading,
+    InfoRequestRules,
     PaymentMethod,
     Processing,
     Rules,
@@ -82,6 +85,8 @@ from policy.spec import (
 
 __all__ = [
     "MIN_DECISION_REASON",
+    "MIN_INFO_ANSWER",
+    "MIN_INFO_QUESTION",
     "MIN_RECORD_NOTE",
     "Account",
     "ChecklistItem",
@@ -96,6 +101,7 @@ __all__ = [
     "Dimensions",
     "FeeReading",
     "Ground",
+    "InfoRequestRules",
     "InspectionProvider",
     "InspectionTiming",
     "Material",

@@ -19,6 +19,8 @@ from policy.rules import ChecklistItem, Rules
 
 __all__ = [
     "MIN_DECISION_REASON",
+    "MIN_INFO_ANSWER",
+    "MIN_INFO_QUESTION",
     "MIN_RECORD_NOTE",
     "Ground",
     "auto_escalation_at",
@@ -217,6 +219,10 @@ def may_escalate(
 # (not words: Chinese has no spaces), whitespace collapsed.
 MIN_DECISION_REASON = 40
 MIN_RECORD_NOTE = 15
+# The team's question and a party's answer to it: a question both sides can act on, an
+# answer that says something ("see attached" is 12 characters).
+MIN_INFO_QUESTION = 30
+MIN_INFO_ANSWER = 20
 
 
 def long_enough(text: str, minimum: int) -> bool:

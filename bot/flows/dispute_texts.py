@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import order_sheet, tokens
+from bot.flows import info_texts, order_sheet, tokens
 from bot.flows.base import Ctx
 from bot.flows.notices import NoticeCtx, renders
 from bot.flows.order_items import item_label, shipping_label
 from bot.flows.policy_text import checklist_item_name, method_name
 from bot.flows.replies import Button, Reply, esc
 from bot.i18n import _, day, moment, money, ngettext
-from bot.services import contracts, disputes, reminders
+from bot.services import contracts, disputes, info_requests, reminders
 from bot.services.disputes import DisputeRefused
 from policy import Ground, Money
 from storage.models import (
@@ -258,7 +258,9 @@ def refusal_text(refused: DisputeRefused) -> str:
         ).format(requested=show(p["requested"])),
     }
     text = texts.get(code)
-    return text() if text else _("That cannot be done on this dispute now.")
+    if text is not None:
+        return text()
+    return info_texts.refusal(refused) or _("That cannot be done on this dispute now.")
 
 
 def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
@@ -445,9 +447,11 @@ def evidence_replies(files: list[Evidence], owners: dict[int, str]) -> list[Repl
         if not file.telegram_file_id:  # erased at its owner's request (bot.services.privacy)
             continue
         caption = _("{item} ({who}): {name}").format(
-            item=checklist_item_name(file.item)
-            if file.item != disputes.COUNTER
-            else _("Counter-evidence"),
+            item=_("Counter-evidence")
+            if file.item == disputes.COUNTER
+            else _("Answer to the dispute team")
+            if file.item == info_requests.INFO_ITEM
+            else checklist_item_name(file.item),
             who=owners.get(file.owner_id, ""),
             name=esc(file.file_name or file.mime_type or _("file")),
         )
@@ -631,7 +635,7 @@ def event_text(event: DisputeEvent) -> str:
         )
     if kind == disputes.CLOSED:
         return _("file closed")
-    return esc(kind)
+    return info_texts.event_text(event) or esc(kind)
 
 
 async def timeline_lines(session: AsyncSession, dispute: Dispute) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import contracts, outbox, reminders
+from bot.services import contracts, info_state, outbox, reminders
 from bot.services.authz import Forbidden, Party, dispute_for
 from bot.services.delivery_record import delivery_record
 from policy import (
@@ -839,6 +839,9 @@ async def decide(
     dispute, _party = await view(session, user, dispute_id, is_team=is_team, allowed=("team",))
     if dispute.status != DisputeStatus.ESCALATED:
         raise DisputeRefused("not_escalated", status=dispute.status.value)
+    # The team asked a party a question: the dispute waits for the answer, its deadline,
+    # or the team withdrawing it, never for a decision made meanwhile.
+    await info_state.check_not_waiting(session, dispute, now)
     check_refund(dispute, amount)
     if not reason.strip():
         raise DisputeRefused("reason_required")
@@ -966,3 +969,9 @@ async def _event(
     session.add(event)
     await session.flush()
     return event
+
+
+# For the services that add to a dispute's file beside this one (bot.services.info_requests):
+# the same event and evidence writing, so the audit log has one shape.
+record_event = _event
+store_files = _store_files
