@@ -9,6 +9,7 @@ code the bot explains, instead of letting a buyer file a dispute that is bound t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from policy.claims import require_aware
@@ -167,6 +168,20 @@ def evidence_items(rules: Rules, ground: Ground | None = None) -> tuple[Checklis
         for item in rules.evidence
         if ground is None or not item.grounds or ground in item.grounds
     )
+
+
+def needs_proof_file(rules: Rules, ground: Ground) -> bool:
+    """Whether a claim on ``ground`` needs at least one evidence file (ch7): the record
+    proves a late delivery; only the buyer's files can prove goods are not as specified."""
+    return ground in rules.grounds.proof_file
+
+
+def has_proof(rules: Rules, ground: Ground, file_items: Iterable[str]) -> bool:
+    """True when the claim's files (their checklist item ids) meet ``needs_proof_file``."""
+    if not needs_proof_file(rules, ground):
+        return True
+    wanted = {item.id for item in evidence_items(rules, ground)}
+    return not wanted.isdisjoint(file_items)
 
 
 # -- the clock (ch6, or the current help pages: see the profiles in rules.toml) ----------

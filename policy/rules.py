@@ -121,6 +121,8 @@ class GroundRules:
     valid: tuple[Ground, ...]
     not_ground_examples: tuple[str, ...]
     sources: tuple[str, ...]
+    # Grounds whose claim needs at least one evidence file: the record cannot prove them.
+    proof_file: tuple[Ground, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -400,6 +402,9 @@ def _grounds(t: Table) -> GroundRules:
         valid=tuple(Ground(g) for g in t.text_list("valid", _GROUNDS)),
         not_ground_examples=not_grounds.text_list("examples"),
         sources=t.sources(),
+        proof_file=tuple(Ground(g) for g in t.text_list("proof_file", _GROUNDS))
+        if t.has("proof_file")
+        else (),
     )
     not_grounds.sources()
     not_grounds.finish()

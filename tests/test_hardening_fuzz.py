@@ -62,6 +62,7 @@ from tests.hardening_helpers import (
     Pick,
     Records,
     Say,
+    Upload,
     describe,
     locale_problems,
     mark_translations,
@@ -194,6 +195,14 @@ DISPUTE_RECORD_WRONG: Path = [
     ("dispute", "amount", Pick(lambda value, c: isinstance(value, dict))),
     ("dispute", "review", Pick("submit")),
 ]
+DEFECT_PHOTO = Attachment(
+    "defect-photo",
+    kind="photo",
+    file_unique_id="defect-photo",
+    mime_type="image/jpeg",
+    size=40_000,
+    head=b"\xff\xd8\xff\xe0",
+)
 DISPUTE_NOT_AS_SPECIFIED: Path = [
     (None, None, Say(lambda c: f"/dispute {c['order']}")),
     ("dispute", "contact", Pick("go")),
@@ -202,7 +211,10 @@ DISPUTE_NOT_AS_SPECIFIED: Path = [
     ("dispute", "items", Pick("done")),
     ("dispute", "received", Say("PANTONE 19-1664 TCX on all 2,000 pieces")),
     ("dispute", "documents", Pick("missing", repeat=True)),
-    ("dispute", "evidence", Pick("missing", repeat=True)),
+    ("dispute", "evidence", Pick("missing")),  # no inspection report
+    ("dispute", "evidence", Upload(DEFECT_PHOTO)),  # the claim needs proof (ch7)
+    ("dispute", "evidence", Pick("next")),
+    ("dispute", "evidence", Pick("missing")),
     ("dispute", "amount", Say("1000 USD")),
     ("dispute", "review", Pick("submit")),
 ]

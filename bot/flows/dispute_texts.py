@@ -134,6 +134,15 @@ def not_found(number: str | int) -> str:
     return _("I found no dispute #{number} of yours.").format(number=esc(str(number)[:20]))
 
 
+def proof_needed_text() -> str:
+    """Why a not-as-specified claim cannot go on without a file, and what would do."""
+    return _(
+        "A claim that the goods are not as specified must be backed by proof (chapter 7 of "
+        "the guide): send at least one photo or video of the defect, the inspection report, "
+        "or a comparison of the agreed specification with a sample of the goods."
+    )
+
+
 def refusal_text(refused: DisputeRefused) -> str:
     """A service's refusal in a sentence that says what to do instead."""
     p = refused.params
@@ -185,6 +194,7 @@ def refusal_text(refused: DisputeRefused) -> str:
         "requested_range": lambda: _(
             "The refund must be more than zero and at most the order amount, {order}."
         ).format(order=show(p["order"])),
+        "no_proof": lambda: proof_needed_text(),
         "invite_invalid": lambda: _("This invitation is not valid or the dispute has ended."),
         "invite_own": lambda: _(
             "This is the invitation for your supplier: forward it to them, they answer the "

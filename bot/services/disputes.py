@@ -45,6 +45,7 @@ from policy import (
     claim_window,
     contract_documents,
     escalation_opens_at,
+    has_proof,
     is_open,
     long_enough,
     may_escalate,
@@ -469,6 +470,8 @@ async def open_dispute(
         raise DisputeRefused("wrong_currency", currency=order.currency)
     if not requested.is_positive() or requested > order_money(order):
         raise DisputeRefused("requested_range", order=order_money(order))
+    if not has_proof(rules, claim.ground, (f.item for f in claim.files)):
+        raise DisputeRefused("no_proof")
 
     details = claim_details(order, claim, now)
     checklist = dict(claim.checklist)
