@@ -27,10 +27,7 @@ def shape(statement: str) -> str:
     if found is None:
         return statement[:40]
     verb = found["verb"].upper()
-    if verb == "UPDATE":
-        table = statement.split()[1]
-    else:
-        table = found["table"] or ""
+    table = statement.split()[1] if verb == "UPDATE" else found["table"] or ""
     return f"{verb} {table.strip(chr(34))}".strip()
 
 
@@ -74,7 +71,5 @@ class StatementCounter:
             "transactions": self.transactions,
             "statements_per_update": round(self.statements / per, 2),
             "transactions_per_update": round(self.transactions / per, 2),
-            "top": {
-                name: round(count / per, 2) for name, count in self.shapes.most_common(15)
-            },
+            "top": {name: round(count / per, 2) for name, count in self.shapes.most_common(15)},
         }

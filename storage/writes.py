@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from storage.locks import session_for
 
 # An asyncio lock belongs to one event loop; tests and the CLI may run several in turn.
-_LOCKS: weakref.WeakKeyDictionary[
-    Engine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]
-] = weakref.WeakKeyDictionary()
+_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 # The task inside a write transaction of an engine: a nested one would wait for itself.
 _WRITING: ContextVar[tuple[Engine, asyncio.Task[object] | None] | None] = ContextVar(
     "tradeguard_writing", default=None

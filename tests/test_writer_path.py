@@ -24,6 +24,8 @@ from storage.db import create_engine, session_factory
 from storage.models import ProcessedUpdate
 from storage.writes import write_transaction, writer_lock
 
+Impatient = tuple[AsyncEngine, async_sessionmaker[AsyncSession]]
+
 
 def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -32,7 +34,7 @@ def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
 
 
 @pytest.fixture
-async def impatient(app: App) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
+async def impatient(app: App) -> AsyncIterator[Impatient]:
     """A second engine on the test database whose SQLite connections never wait."""
     engine = create_engine(app.settings.database_url, pool_size=10, max_overflow=0)
     if engine.dialect.name == "sqlite":
@@ -50,7 +52,7 @@ async def _ids(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
 
 
 async def test_concurrent_writers_all_commit_in_the_order_they_asked(
-    impatient: tuple[AsyncEngine, async_sessionmaker[AsyncSession]], clock: FrozenClock
+    impatient: Impatient, clock: FrozenClock
 ) -> None:
     engine, sessions = impatient
     start = clock.now()
@@ -81,7 +83,7 @@ async def test_concurrent_writers_all_commit_in_the_order_they_asked(
 
 
 async def test_without_the_queue_a_second_sqlite_writer_fails_at_once(
-    impatient: tuple[AsyncEngine, async_sessionmaker[AsyncSession]], clock: FrozenClock
+    impatient: Impatient, clock: FrozenClock
 ) -> None:
     """What the queue prevents, shown on the same engine: busy_timeout=0 is in force."""
     engine, sessions = impatient
@@ -95,7 +97,7 @@ async def test_without_the_queue_a_second_sqlite_writer_fails_at_once(
 
 
 async def test_a_writer_waits_for_the_one_in_progress_instead_of_failing(
-    impatient: tuple[AsyncEngine, async_sessionmaker[AsyncSession]], clock: FrozenClock
+    impatient: Impatient, clock: FrozenClock
 ) -> None:
     engine, sessions = impatient
     inside = asyncio.Event()
@@ -129,7 +131,7 @@ async def test_a_writer_waits_for_the_one_in_progress_instead_of_failing(
 
 
 async def test_a_failed_writer_rolls_back_and_lets_the_next_one_in(
-    impatient: tuple[AsyncEngine, async_sessionmaker[AsyncSession]], clock: FrozenClock
+    impatient: Impatient, clock: FrozenClock
 ) -> None:
     _engine, sessions = impatient
     with pytest.raises(ValueError, match="refused"):
@@ -151,7 +153,7 @@ async def test_a_nested_write_transaction_is_refused_not_deadlocked(app: App) ->
 
 
 async def test_updates_of_many_users_at_once_all_commit_with_sqlite_never_waiting(
-    app: App, impatient: tuple[AsyncEngine, async_sessionmaker[AsyncSession]]
+    app: App, impatient: Impatient
 ) -> None:
     """The app's unit of work and the update-id claim go through the queue: thirty users'
     updates at once on connections that fail rather than wait all succeed."""
