@@ -36,7 +36,7 @@ from storage.db import create_engine, is_up_to_date, session_factory, upgrade_da
 from storage.locks import held_lock, one_start_at_a_time
 from storage.models import User
 from storage.secrets import get_or_create_secret
-from storage.users import get_or_create_user
+from storage.users import arrive
 from storage.writes import write_transaction
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,8 @@ class App:
                     return Outcome()
                 claim.recorded = True
             language = sender.language_code or self.settings.default_locale
-            user, _created = await get_or_create_user(
+            # ``_conversation`` is held for the engine, which looks it up in the session.
+            user, _created, _conversation = await arrive(
                 session,
                 sender.telegram_id,
                 display_name=sender.display_name,
