@@ -29,22 +29,30 @@ from bot.scheduler.dispatch import Deliverer
 from bot.scheduler.errors import RetryAfter
 from storage.models import User
 
+SPREAD = 1.06  # the bucket's rate over the window's, see __init__
 MAX_CHAT_LIMITERS = 10_000  # least recently used chats' windows are forgotten
+
+
+class _Send:
+    __slots__ = ("answered", "at")
+
+    def __init__(self) -> None:
+        self.at = time.monotonic()
+        self.answered = asyncio.Event()
 
 
 class ArrivalWindow:
     """At most ``count`` sends in any ``seconds`` as the receiver counts them (by arrival).
 
-    The sends in the window are kept with the time their response came back (while in
-    flight: the time they left); a new send waits until the oldest of them is a full
-    window old. Callers queue in order on the lock, so concurrent sends to one chat go
-    one after another.
+    The last ``count`` sends are kept with the time their response came back; a new send
+    waits until the oldest of them has been answered and is a full window old. Callers
+    queue in order on the lock, so concurrent sends to one chat go one after another.
     """
 
     def __init__(self, count: int, seconds: float) -> None:
         self.count = count
         self.seconds = seconds
-        self._sends: deque[list[float]] = deque()
+        self._sends: deque[_Send] = deque()
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -57,17 +65,20 @@ class ArrivalWindow:
     async def slot(self) -> AsyncIterator[None]:
         async with self._lock:
             while len(self._sends) >= self.count:
-                wait = self._sends[0][0] + self.seconds - time.monotonic()
+                oldest = self._sends[0]
+                await oldest.answered.wait()  # in flight: its arrival is still unknown
+                wait = oldest.at + self.seconds - time.monotonic()
                 if wait <= 0:
                     self._sends.popleft()
                 else:
                     await asyncio.sleep(wait)
-            send = [time.monotonic()]
+            send = _Send()
             self._sends.append(send)
         try:
             yield
         finally:
-            send[0] = time.monotonic()  # the response is in: the request arrived before
+            send.at = time.monotonic()  # the response is in: the request arrived before
+            send.answered.set()
 
 
 class RateLimitedDeliverer:
@@ -79,9 +90,11 @@ class RateLimitedDeliverer:
         max_retry_after_waits: int = 3,
     ) -> None:
         self.inner = inner
-        # One message per 1/N seconds with no burst allowance: a bucket of N would let
-        # up to 2N through in the first second, which Telegram (and the emulator) refuse.
-        self.overall = AsyncLimiter(1, 1.0 / per_second)
+        # The window is the limit; the bucket only spreads a second's sends over it (no
+        # burst of N at once). It runs a little faster than the limit because each wait
+        # of its own overshoots by the loop's latency and those add up: at exactly N a
+        # second the bucket, not Telegram, would hold the rate at ~N * 0.96.
+        self.overall = AsyncLimiter(1, 1.0 / (per_second * SPREAD))
         self.overall_window = ArrivalWindow.for_rate(per_second)
         # Per chat the window alone: one message per 1/rate seconds after the last answer.
         self.per_chat_rate = per_chat_per_second
