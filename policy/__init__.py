@@ -9,6 +9,8 @@ from policy.claims import ClaimWindow, claim_window, days_left, is_open
 from policy.coverage import Coverage, assess_coverage, max_refund
 from policy.disputes import (
     MIN_DECISION_REASON,
+    MIN_INFO_ANSWER,
+    MIN_INFO_QUESTION,
     MIN_RECORD_NOTE,
     auto_escalation_at,
     classify_ground,
@@ -16,8 +18,10 @@ from policy.disputes import (
     detect_grounds,
     escalation_opens_at,
     evidence_items,
+    has_proof,
     long_enough,
     may_escalate,
+    needs_proof_file,
     required_documents,
     supplier_response_due,
 )
@@ -46,6 +50,7 @@ from policy.rules import (
     ChecklistItem,
     DeadlineProfile,
     FeeReading,
+    InfoRequestRules,
     PaymentMethod,
     Processing,
     Rules,
@@ -80,6 +85,8 @@ from policy.spec import (
 
 __all__ = [
     "MIN_DECISION_REASON",
+    "MIN_INFO_ANSWER",
+    "MIN_INFO_QUESTION",
     "MIN_RECORD_NOTE",
     "Account",
     "ChecklistItem",
@@ -94,6 +101,7 @@ __all__ = [
     "Dimensions",
     "FeeReading",
     "Ground",
+    "InfoRequestRules",
     "InspectionProvider",
     "InspectionTiming",
     "Material",
@@ -128,6 +136,7 @@ __all__ = [
     "escalation_opens_at",
     "evidence_items",
     "fee_range",
+    "has_proof",
     "is_open",
     "is_paypal",
     "known_currencies",
@@ -135,6 +144,7 @@ __all__ = [
     "long_enough",
     "max_refund",
     "may_escalate",
+    "needs_proof_file",
     "normalise_card_network",
     "parse_colours",
     "parse_coverage_type",

@@ -32,6 +32,12 @@ REASON_EXAMPLE = (
     "The SGS report of 3 May shows 120 of 500 scarves in PANTONE 19-4052 TCX instead of "
     "18-1663 TCX; 24% of the order is refunded."
 )
+QUESTION_EXAMPLE = (
+    "Send the bill of lading and the port's release notice with the date the container left Ningbo."
+)
+INFO_ANSWER_EXAMPLE = (
+    "The container left Ningbo on 3 Nov (bill of lading attached); the port held it 12 days."
+)
 
 _WORD = re.compile(r"[^\W_]+")  # letters or digits, any script
 _FIGURE = re.compile(r"\d")
@@ -148,4 +154,34 @@ def check_decision_reason(text: str | None) -> str:
         raise SpecError(
             "reason_vague", {"text": answer, "terms": vague_terms(answer)}, REASON_EXAMPLE
         )
+    return answer
+
+
+def _refuse_padding(answer: str, code: str, example: str) -> None:
+    words = _WORD.findall(answer.lower())
+    if len(words) >= 4 and len(set(words)) < 4:  # "ok ok ok ok ...", padded to the length
+        raise SpecError(code, {"text": answer, "terms": ()}, example)
+
+
+def check_info_question(text: str | None) -> str:
+    """The dispute team's question to a party: what to send or explain, not "more info
+    please" or "is the quality good?", which nobody can answer usefully. The length rule
+    (``MIN_INFO_QUESTION``) is checked by the caller."""
+    answer = _collapsed(text)
+    _refuse_placeholder(answer, "question_vague", QUESTION_EXAMPLE)
+    _refuse_padding(answer, "question_vague", QUESTION_EXAMPLE)
+    if vague_terms(answer) and not _FIGURE.search(answer):
+        raise SpecError(
+            "question_vague", {"text": answer, "terms": vague_terms(answer)}, QUESTION_EXAMPLE
+        )
+    return answer
+
+
+def check_info_answer(text: str | None) -> str:
+    """A party's answer to the team: facts that can be checked, as for the supplier's
+    explanation ("it was fine, good quality" is refused); ``MIN_INFO_ANSWER`` by the caller."""
+    answer = _collapsed(text)
+    _refuse_placeholder(answer, "info_answer_vague", INFO_ANSWER_EXAMPLE)
+    _refuse_padding(answer, "info_answer_vague", INFO_ANSWER_EXAMPLE)
+    _refuse_vague(answer, INFO_ANSWER_EXAMPLE)
     return answer

@@ -9,6 +9,7 @@ code the bot explains, instead of letting a buyer file a dispute that is bound t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from policy.claims import require_aware
@@ -18,6 +19,8 @@ from policy.rules import ChecklistItem, Rules
 
 __all__ = [
     "MIN_DECISION_REASON",
+    "MIN_INFO_ANSWER",
+    "MIN_INFO_QUESTION",
     "MIN_RECORD_NOTE",
     "Ground",
     "auto_escalation_at",
@@ -167,6 +170,20 @@ def evidence_items(rules: Rules, ground: Ground | None = None) -> tuple[Checklis
     )
 
 
+def needs_proof_file(rules: Rules, ground: Ground) -> bool:
+    """Whether a claim on ``ground`` needs at least one evidence file (ch7): the record
+    proves a late delivery; only the buyer's files can prove goods are not as specified."""
+    return ground in rules.grounds.proof_file
+
+
+def has_proof(rules: Rules, ground: Ground, file_items: Iterable[str]) -> bool:
+    """True when the claim's files (their checklist item ids) meet ``needs_proof_file``."""
+    if not needs_proof_file(rules, ground):
+        return True
+    wanted = {item.id for item in evidence_items(rules, ground)}
+    return not wanted.isdisjoint(file_items)
+
+
 # -- the clock (ch6, or the current help pages: see the profiles in rules.toml) ----------
 
 
@@ -202,6 +219,10 @@ def may_escalate(
 # (not words: Chinese has no spaces), whitespace collapsed.
 MIN_DECISION_REASON = 40
 MIN_RECORD_NOTE = 15
+# The team's question and a party's answer to it: a question both sides can act on, an
+# answer that says something ("see attached" is 12 characters).
+MIN_INFO_QUESTION = 30
+MIN_INFO_ANSWER = 20
 
 
 def long_enough(text: str, minimum: int) -> bool:

@@ -78,6 +78,22 @@ class DeadlineProfile:
 
 
 @dataclass(frozen=True)
+class InfoRequestRules:
+    """How long a party has to answer the dispute team's question, and when we remind
+    them. The guide gives no figure (see rules.toml, [information_requests])."""
+
+    answer_days: int
+    reminder_hours_before: int
+    sources: tuple[str, ...]
+
+
+# Rules files written before the table existed read as the documented default.
+DEFAULT_INFO_REQUESTS = InfoRequestRules(
+    answer_days=3, reminder_hours_before=24, sources=("operator",)
+)
+
+
+@dataclass(frozen=True)
 class ChecklistItem:
     id: str
     title: str  # the guide's wording, for reference; the bot translates by id
@@ -105,6 +121,8 @@ class GroundRules:
     valid: tuple[Ground, ...]
     not_ground_examples: tuple[str, ...]
     sources: tuple[str, ...]
+    # Grounds whose claim needs at least one evidence file: the record cannot prove them.
+    proof_file: tuple[Ground, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,6 +229,7 @@ class Rules:
     payment_methods: tuple[PaymentMethod, ...]  # in the guide's order (ch5)
     paypal: PaypalRule
     spec_examples: SpecExamples
+    info_requests: InfoRequestRules = DEFAULT_INFO_REQUESTS
 
     def method(self, method_id: str) -> PaymentMethod:
         for method in self.payment_methods:
@@ -263,6 +282,11 @@ def _read(root: Table, profile: str) -> Rules:
         payment_methods=_payment_methods(root.table("payment_methods")),
         paypal=_paypal(root.table("paypal")),
         spec_examples=_spec_examples(root.table("spec_examples")),
+        info_requests=(
+            _info_requests(root.table("information_requests"))
+            if root.has("information_requests")
+            else DEFAULT_INFO_REQUESTS
+        ),
     )
     root.finish()
     return rules
@@ -362,12 +386,25 @@ def _deadline_profiles(t: Table) -> dict[str, DeadlineProfile]:
     return profiles
 
 
+def _info_requests(t: Table) -> InfoRequestRules:
+    days = t.integer("answer_days", 1)
+    hours = t.integer("reminder_hours_before", 0)
+    if hours >= days * 24:
+        raise t.fail("reminder_hours_before", "must fall inside the answer time")
+    rules = InfoRequestRules(answer_days=days, reminder_hours_before=hours, sources=t.sources())
+    t.finish()
+    return rules
+
+
 def _grounds(t: Table) -> GroundRules:
     not_grounds = t.table("not_grounds")
     result = GroundRules(
         valid=tuple(Ground(g) for g in t.text_list("valid", _GROUNDS)),
         not_ground_examples=not_grounds.text_list("examples"),
         sources=t.sources(),
+        proof_file=tuple(Ground(g) for g in t.text_list("proof_file", _GROUNDS))
+        if t.has("proof_file")
+        else (),
     )
     not_grounds.sources()
     not_grounds.finish()

@@ -221,7 +221,14 @@ class Pick:
         return bool(value == self.match)
 
 
-Action = Say | Pick
+@dataclass(frozen=True)
+class Upload:
+    """Send a file, as a checklist step asks for evidence."""
+
+    attachment: Attachment
+
+
+Action = Say | Pick | Upload
 
 
 @dataclass
@@ -285,6 +292,8 @@ class Person:
     async def act(self, action: Action, context: dict[str, Any]) -> Outcome:
         if isinstance(action, Say):
             return await self.say(action.resolve(context))
+        if isinstance(action, Upload):
+            return await self.send(Incoming(sender=self.sender(), attachment=action.attachment))
         if not action.repeat:
             return await self.pick(action, context)
         before = await self.where()

@@ -17,7 +17,7 @@ from bot.flows import tokens
 from bot.flows.replies import Incoming, Sender
 from bot.handlers.terminal import terminal_user_id
 from bot.services import disputes
-from bot.services.disputes import Claim, Team
+from bot.services.disputes import Claim, EvidenceFile, Team
 from policy import Ground, Money
 from storage.models import Dispute, DisputeEvent, DisputeStatus, Evidence, Reminder, Supplier, User
 from tests.conftest import ChatDriver
@@ -295,3 +295,50 @@ async def test_answering_ends_the_supplier_reminders_and_the_escalation_notice(
     await chat.press("Accept the refund")
     await chat.press("Send the answer")
     assert await pending_reminders(app, dispute.id) == []
+
+
+async def test_the_service_refuses_a_not_as_specified_claim_without_evidence(
+    app: App, clock: FrozenClock
+) -> None:
+    """The flow asks for proof; the service checks it too, whatever calls it."""
+    order_id = await make_order(app, clock.now())
+
+    def claim(*items: str) -> Claim:
+        return Claim(
+            order_id=order_id,
+            ground=Ground.NOT_AS_SPECIFIED,
+            details={"items": {"colour": {"agreed": "PANTONE 18-1663 TCX", "received": "19-1664"}}},
+            requested=Money.of("1000", "USD"),
+            checklist={},
+            files=tuple(
+                EvidenceFile(item=item, file_id=f"f-{item}", mime="image/jpeg") for item in items
+            ),
+            idempotency_key=f"key-{'-'.join(items)}",
+        )
+
+    async with app.sessions() as session, session.begin():
+        alice = await session.scalar(
+            select(User).where(User.telegram_id == terminal_user_id("alice"))
+        )
+        assert alice is not None
+        for items in ((), ("seller_communications",)):
+            with pytest.raises(disputes.DisputeRefused) as refused:
+                await disputes.open_dispute(
+                    session,
+                    alice,
+                    claim(*items),
+                    rules=app.rules,
+                    team=Team(frozenset(), 3),
+                    now=clock.now(),
+                )
+            assert refused.value.code == "no_proof"
+        opened = await disputes.open_dispute(
+            session,
+            alice,
+            claim("defect_media"),
+            rules=app.rules,
+            team=Team(frozenset(), 3),
+            now=clock.now(),
+        )
+        assert opened.created
+    assert await count(app, Dispute) == 1

@@ -287,3 +287,36 @@ async def test_the_decision_service_refuses_more_than_the_cap(
             assert exc.code == "over_cap"
         else:
             raise AssertionError("a decision above the cap was accepted")
+
+
+async def test_a_not_as_specified_claim_goes_on_only_with_proof(
+    app: App, chat: ChatDriver, clock: FrozenClock, tmp_path: Path
+) -> None:
+    order_id = await make_order(app, clock.now())
+    await chat.say("/as supplier sam")
+    await chat.say("/as buyer alice")
+    await chat.say(f"/dispute {order_id}")
+    await chat.press("I have")
+    await chat.press("Not as specified")
+    await chat.press("Colour")
+    await chat.press("Done")
+    shown = await chat.say("PANTONE 19-1664 TCX")
+    while "quality inspection report" not in shown:
+        shown = await chat.press("I don't have it")
+    assert "Send at least one of these" in shown and "(optional)" not in shown
+    for _item in range(3):
+        shown = await chat.press("I don't have it")
+    # The list ends without a file: the buyer is told why and walks it again.
+    assert "must be backed by proof" in shown and "1 of 3" in shown
+    assert "How much refund" not in shown
+    shown = await chat.press("I don't have it")  # still no inspection report
+    assert "2 of 3: Photos or videos" in shown
+    await chat.say(f"/file {a_file(tmp_path, 'defect.jpg')}")
+    shown = await chat.press("Next")
+    while "How much refund" not in shown:
+        shown = await chat.press("I don't have it")
+    await chat.press("The whole order")
+    shown = await chat.press("Submit")
+    assert "is submitted" in shown
+    kept = await evidence(app)
+    assert [file.item for file in kept] == ["defect_media"]

@@ -1,8 +1,12 @@
 """A late-delivery dispute through the real frameworks (aiogram and python-telegram-bot
-against the Bot API emulator): the lateness comes from the contract and the supplier's
-shipment record, an executable named "receipt.pdf" is refused by its first bytes with
-the size limit stated, and the buyer sees the supplier's rejection, explanation and file
-before confirming the escalation."""
+against the Bot API emulator), from claim to decision: the lateness comes from the
+contract and the supplier's shipment record, an executable named "receipt.pdf" is
+refused by its first bytes with the size limit stated, the buyer sees the supplier's
+rejection, explanation and file before confirming the escalation; the dispute team asks
+the supplier for more information and cannot decide until the answer comes, the
+supplier answers with a file from the push's button, the team decides with a reason,
+both parties hear it and the order's page shows the question, its answer and the
+decision."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from telegram_helpers import RUNTIMES, Person, bot_settings, running, texts
+from telegram_helpers import RUNTIMES, TEAM_MEMBER, Person, bot_settings, running, texts
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -23,6 +27,12 @@ from tests.test_privacy_telegram import files_to, press, with_buttons_or
 pytestmark = pytest.mark.timeout(120)
 
 EXPLANATION = "Shipped on the contracted day; the carrier held the container at port 12 days."
+QUESTION = "Please send the bill of lading with the date the container was loaded at Ningbo."
+ANSWER = "Loaded at Ningbo 35 days ago, 5 days before the contracted date; bill of lading attached."
+REASON = (
+    "The bill of lading shows loading 5 days before the contracted delivery date; the 12 "
+    "days the port held the container are the carrier's delay, not the supplier's."
+)
 WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
 
 
@@ -64,12 +74,13 @@ def day_of(value: date) -> str:
     return f"{value:%b} {value.day}, {value.year}"
 
 
-async def test_late_delivery_from_the_record_rejected_with_evidence_then_escalated(
+async def test_late_delivery_from_the_record_rejected_escalated_asked_about_and_decided(
     app: App, emu: BotAPIEmulator, clock: FrozenClock
 ) -> None:
     async with running(app, "polling"):
         alice, sam = Person(emu, 7001, "Alice"), Person(emu, 7002, "Sam")
-        for person in (alice, sam):
+        tess = Person(emu, TEAM_MEMBER, "Tess")
+        for person in (alice, sam, tess):
             await person.say("/start")
         order_id = await shipped_late(app, clock, alice, sam)
         today = clock.now().date()
@@ -134,4 +145,51 @@ async def test_late_delivery_from_the_record_rejected_with_evidence_then_escalat
         async with app.sessions() as session:
             row = await session.get(Dispute, dispute.id)
             assert row is not None and row.status == DisputeStatus.ESCALATED
+        await tess.wait_for("waits in the /queue")
+
+        # Tess asks Sam for the bill of lading; the decision waits for the answer.
+        await emu.send_text(tess.user, f"/ask {dispute.id}")
+        await tess.wait_for("Whom do you ask")
+        await press(emu, tess, "Ask the supplier", then="Your question to the supplier")
+        await emu.send_text(tess.user, QUESTION)
+        await tess.wait_for("Answer due in 3 days")
+        await press(emu, tess, "Send the question", then="sent to the supplier")
+        asked = await sam.wait_for("The dispute team asks you about dispute")
+        assert QUESTION in texts(asked)
+        await emu.send_text(tess.user, f"/queue {dispute.id}")
+        await tess.wait_for("waits for the supplier's answer")
+
+        # Sam answers from the push's button, in words and with a file.
+        await emu.press_button(sam.user, asked, "Answer the dispute team")
+        await sam.wait_for("Your answer, with facts")
+        await emu.send_text(sam.user, ANSWER)
+        await sam.wait_for("Send the documents")
+        await emu.send_document(sam.user, b"%PDF-1.4 bill of lading", "bill-of-lading.pdf")
+        await sam.wait_for("1 file received")
+        await press(emu, sam, "Done", then="1 file attached")
+        await press(emu, sam, "Send the answer", then="with the dispute team")
+        answered = await tess.wait_for("The supplier answered the team's question")
+        assert ANSWER in texts(answered)
+
+        # Tess opens the file (the answer is in it) and decides with a reason.
+        await emu.press_button(tess.user, answered, "Open the file")
+        await tess.wait_for("Refund decided")
+        said = "\n".join(texts(m) for m in emu.bot_messages(tess.id))
+        assert "Answered on" in said and ANSWER in said
+        await press(emu, tess, "No refund", then="The reason, for both parties")
+        await emu.send_text(tess.user, "Supplier not at fault.")
+        await tess.wait_for("at least 40 characters")
+        await emu.send_text(tess.user, REASON)
+        await tess.wait_for("Decision on dispute")
+        await press(emu, tess, "Record the decision", then="Decision recorded")
+        for person in (alice, sam):
+            decided = await person.wait_for("The dispute team decided dispute")
+            assert REASON in texts(decided) and "refund $0.00" in texts(decided)
+
+        # The order's page shows the question, its answer and the decision with its reason.
+        await emu.send_text(alice.user, f"/orders {order_id}")
+        page = texts(await alice.wait_for(f"Dispute #{dispute.id}"))
+        assert f"Dispute #{dispute.id}: closed · refund $0.00" in page
+        assert "The dispute team asked the supplier on" in page and QUESTION in page
+        assert ANSWER in page and f"Reason: “{REASON}”" in page
         assert not emu.errors, list(emu.errors)

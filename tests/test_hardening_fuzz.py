@@ -62,6 +62,7 @@ from tests.hardening_helpers import (
     Pick,
     Records,
     Say,
+    Upload,
     describe,
     locale_problems,
     mark_translations,
@@ -194,6 +195,14 @@ DISPUTE_RECORD_WRONG: Path = [
     ("dispute", "amount", Pick(lambda value, c: isinstance(value, dict))),
     ("dispute", "review", Pick("submit")),
 ]
+DEFECT_PHOTO = Attachment(
+    "defect-photo",
+    kind="photo",
+    file_unique_id="defect-photo",
+    mime_type="image/jpeg",
+    size=40_000,
+    head=b"\xff\xd8\xff\xe0",
+)
 DISPUTE_NOT_AS_SPECIFIED: Path = [
     (None, None, Say(lambda c: f"/dispute {c['order']}")),
     ("dispute", "contact", Pick("go")),
@@ -202,7 +211,10 @@ DISPUTE_NOT_AS_SPECIFIED: Path = [
     ("dispute", "items", Pick("done")),
     ("dispute", "received", Say("PANTONE 19-1664 TCX on all 2,000 pieces")),
     ("dispute", "documents", Pick("missing", repeat=True)),
-    ("dispute", "evidence", Pick("missing", repeat=True)),
+    ("dispute", "evidence", Pick("missing")),  # no inspection report
+    ("dispute", "evidence", Upload(DEFECT_PHOTO)),  # the claim needs proof (ch7)
+    ("dispute", "evidence", Pick("next")),
+    ("dispute", "evidence", Pick("missing")),
     ("dispute", "amount", Say("1000 USD")),
     ("dispute", "review", Pick("submit")),
 ]
@@ -237,6 +249,23 @@ DECIDE: Path = [
     ("queue", "reason", Say("The bill of lading shows loading 20 days after the agreed date.")),
     ("queue", "review", Pick("record")),
 ]
+ASK: Path = [
+    (None, None, Say("/ask")),
+    ("info_ask", "pick", Pick(_is("dispute"))),
+    ("info_ask", "what", Pick("supplier")),
+    (
+        "info_ask",
+        "question",
+        Say("Please send the bill of lading with the date of loading at Ningbo."),
+    ),
+    ("info_ask", "review", Pick("send")),
+]
+INFORM: Path = [
+    (None, None, Say(lambda c: f"/inform {c['dispute']}")),
+    ("info_answer", "text", Say("Loaded at Ningbo on 1 Nov 2026; bill of lading B/L 778.")),
+    ("info_answer", "uploads", Pick("done")),
+    ("info_answer", "review", Pick("send")),
+]
 PRIVACY: Path = [(None, None, Say("/delete_me")), ("privacy", "confirm", Pick("keep"))]
 
 # Steps whose valid answer uses something up (confirms, pays, submits, decides): their
@@ -252,6 +281,8 @@ CONSUMING = frozenset(
         ("dispute_answer", "review"),
         ("dispute_decide", "note"),
         ("queue", "review"),
+        ("info_ask", "review"),
+        ("info_answer", "review"),
     }
 )
 # "No, go back" at the confirmation leaves the step: rebuilt too.
@@ -363,6 +394,13 @@ async def an_escalated_claim(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str
     return member, context
 
 
+async def a_question_to_answer(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
+    """The team asked the supplier of an escalated claim for information."""
+    member, context = await an_escalated_claim(fuzzer, tag)
+    await fuzzer.walk(member, ASK, context)
+    return Person(fuzzer.app, f"fuzz-{tag}-supplier", language=fuzzer.locale), context
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -388,6 +426,8 @@ SCENARIOS = (
     Scenario("dispute_answer", a_claim_to_answer, ANSWER_PARTLY),
     Scenario("dispute_decide", an_answered_claim, ESCALATE),
     Scenario("queue", an_escalated_claim, DECIDE),
+    Scenario("info_ask", an_escalated_claim, ASK),
+    Scenario("info_answer", a_question_to_answer, INFORM),
     Scenario("privacy", a_paid_order, PRIVACY),
 )
 

@@ -5,12 +5,11 @@ agreed version instead, and what the escrow holds (amount, coverage) cannot chan
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.app import App
 from bot.services import amendments, order_log
 from bot.services import orders as order_service
-from storage.models import ContractVersion, OrderStatus, User
+from storage.models import OrderStatus, User
 from tests.buyer_helpers import (
     agreed_order,
     as_buyer,
@@ -19,17 +18,7 @@ from tests.buyer_helpers import (
     get_order,
 )
 from tests.conftest import ChatDriver
-from tests.test_order_lifecycle import kinds, pay
-
-
-async def versions(app: App, order_id: int) -> list[ContractVersion]:
-    async with app.sessions() as session:
-        rows = await session.scalars(
-            select(ContractVersion)
-            .where(ContractVersion.order_id == order_id)
-            .order_by(ContractVersion.version)
-        )
-        return list(rows.all())
+from tests.test_order_lifecycle import kinds, pay, versions
 
 
 async def open_for_changes(chat: ChatDriver, order_id: int) -> str:

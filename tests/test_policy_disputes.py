@@ -17,9 +17,11 @@ from policy import (
     days_left,
     default_rules,
     detect_grounds,
+    has_proof,
     is_open,
     load_rules,
     may_escalate,
+    needs_proof_file,
     supplier_response_due,
 )
 
@@ -116,3 +118,15 @@ def test_days_left_counts_down_to_zero_on_the_last_day() -> None:
     assert days_left(window, window.deadline + timedelta(days=30)) == 0
     # the same instant seen from another zone
     assert days_left(window, (T0 + timedelta(days=3)).astimezone(UTC)) == 12
+
+
+def test_a_claim_of_goods_not_as_specified_needs_an_evidence_file() -> None:
+    """ch7: a claim "must be backed up by sufficient proof"; the record proves lateness."""
+    assert needs_proof_file(RULES, Ground.NOT_AS_SPECIFIED)
+    assert not needs_proof_file(RULES, Ground.LATE_DELIVERY)
+    assert has_proof(RULES, Ground.LATE_DELIVERY, [])
+    assert not has_proof(RULES, Ground.NOT_AS_SPECIFIED, [])
+    # A document (the buyer's messages) is not proof that the goods differ.
+    assert not has_proof(RULES, Ground.NOT_AS_SPECIFIED, ["seller_communications"])
+    assert has_proof(RULES, Ground.NOT_AS_SPECIFIED, ["seller_communications", "defect_media"])
+    assert has_proof(RULES, Ground.NOT_AS_SPECIFIED, ["inspection_report"])

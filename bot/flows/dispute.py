@@ -34,6 +34,7 @@ from bot.flows.dispute_texts import (
     invite_lines,
     item_lines,
     late_lines,
+    proof_needed_text,
     refusal_text,
     show,
 )
@@ -54,6 +55,7 @@ from policy import (
     classify_ground,
     evidence_items,
     long_enough,
+    needs_proof_file,
     required_documents,
 )
 from policy.answers import check_received
@@ -406,10 +408,26 @@ def evidence_list(ctx: Ctx) -> list[tuple[str, str, bool]]:
     ground = ctx.data.get("ground")
     if ground is None:
         return []
+    # Where one file is needed, no single item is optional: the intro says "one of these".
+    needed = needs_proof_file(ctx.app.rules, Ground(ground))
     return [
-        (item.id, checklist_item_name(item.id), item.required)
+        (item.id, checklist_item_name(item.id), item.required or needed)
         for item in evidence_items(ctx.app.rules, Ground(ground))
     ]
+
+
+def evidence_intro(ctx: Ctx) -> str:
+    intro = _("The evidence that convinces the dispute team most (chapter 7).")
+    if needs_proof_file(ctx.app.rules, Ground(ctx.data["ground"])):
+        intro += " " + _("Send at least one of these: a claim needs proof.")
+    return intro
+
+
+def proof_missing(ctx: Ctx) -> str | None:
+    """Said when the evidence list ends without a file on a ground that needs one."""
+    if needs_proof_file(ctx.app.rules, Ground(ctx.data["ground"])):
+        return proof_needed_text()
+    return None
 
 
 async def evidence(ctx: Ctx) -> list[tuple[str, str, bool]]:
@@ -620,8 +638,9 @@ FLOWS = [
             checklist_step(
                 "evidence",
                 evidence,
-                lambda ctx: _("The evidence that convinces the dispute team most (chapter 7)."),
+                evidence_intro,
                 when=lambda ctx: going_on(ctx) and bool(evidence_list(ctx)),
+                needs_one=proof_missing,
             ),
             Step("amount", ask_amount, take_amount, when=going_on),
             Step("review", ask_review, take_review, when=going_on, counted=False),

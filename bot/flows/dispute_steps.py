@@ -15,7 +15,7 @@ from bot.flows.base import STAY, Answer, Choice, Ctx, Invalid, Prompt, Step
 from bot.flows.dispute_texts import not_found, refusal_text
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
-from bot.flows.replies import esc
+from bot.flows.replies import Reply, esc
 from bot.flows.uploads import fit_to_keep
 from bot.i18n import _, ngettext
 from bot.i18n import number as format_number
@@ -134,9 +134,14 @@ def checklist_step(
     items: Callable[[Ctx], Awaitable[Sequence[tuple[str, str, bool]]]],
     intro: Callable[[Ctx], str],
     when: Callable[[Ctx], bool] | None = None,
+    needs_one: Callable[[Ctx], str | None] | None = None,
 ) -> Step:
     """One step walking a checklist: ``items`` gives (id, title, required) triples; each
-    item is provided (files sent) or missing. The value is {id: provided}."""
+    item is provided (files sent) or missing. The value is {id: provided}.
+
+    ``needs_one`` says, when the list must end with at least one file, why (a message in
+    the user's language); the walk then starts again at its first item instead of ending.
+    """
     at = f"{name}_at"
 
     async def prompt(ctx: Ctx) -> Prompt:
@@ -175,6 +180,10 @@ def checklist_step(
             ctx.data[at] = index + 1
             return STAY
         ctx.data[at] = 0  # /back to this step walks the list again, files kept
+        why = needs_one(ctx) if needs_one is not None else None
+        if why and not any(files_for(ctx, item_id) for item_id, _t, _r in listed):
+            ctx.notes.append(Reply(text=why))
+            return STAY
         return {item_id: marks.get(item_id, False) for item_id, _t, _r in listed}
 
     return Step(name, prompt, handle, when=when)

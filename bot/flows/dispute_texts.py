@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import order_sheet, tokens
+from bot.flows import info_texts, order_sheet, tokens
 from bot.flows.base import Ctx
 from bot.flows.notices import NoticeCtx, renders
 from bot.flows.order_items import item_label, shipping_label
 from bot.flows.policy_text import checklist_item_name, method_name
 from bot.flows.replies import Button, Reply, esc
 from bot.i18n import _, day, moment, money, ngettext
-from bot.services import contracts, disputes, reminders
+from bot.services import contracts, disputes, info_requests, reminders
 from bot.services.disputes import DisputeRefused
 from policy import Ground, Money
 from storage.models import (
@@ -134,6 +134,15 @@ def not_found(number: str | int) -> str:
     return _("I found no dispute #{number} of yours.").format(number=esc(str(number)[:20]))
 
 
+def proof_needed_text() -> str:
+    """Why a not-as-specified claim cannot go on without a file, and what would do."""
+    return _(
+        "A claim that the goods are not as specified must be backed by proof (chapter 7 of "
+        "the guide): send at least one photo or video of the defect, the inspection report, "
+        "or a comparison of the agreed specification with a sample of the goods."
+    )
+
+
 def refusal_text(refused: DisputeRefused) -> str:
     """A service's refusal in a sentence that says what to do instead."""
     p = refused.params
@@ -185,6 +194,7 @@ def refusal_text(refused: DisputeRefused) -> str:
         "requested_range": lambda: _(
             "The refund must be more than zero and at most the order amount, {order}."
         ).format(order=show(p["order"])),
+        "no_proof": lambda: proof_needed_text(),
         "invite_invalid": lambda: _("This invitation is not valid or the dispute has ended."),
         "invite_own": lambda: _(
             "This is the invitation for your supplier: forward it to them, they answer the "
@@ -248,7 +258,9 @@ def refusal_text(refused: DisputeRefused) -> str:
         ).format(requested=show(p["requested"])),
     }
     text = texts.get(code)
-    return text() if text else _("That cannot be done on this dispute now.")
+    if text is not None:
+        return text()
+    return info_texts.refusal(refused) or _("That cannot be done on this dispute now.")
 
 
 def invite_lines(ctx: Ctx, supplier: Supplier, payload: str) -> list[str]:
@@ -435,9 +447,11 @@ def evidence_replies(files: list[Evidence], owners: dict[int, str]) -> list[Repl
         if not file.telegram_file_id:  # erased at its owner's request (bot.services.privacy)
             continue
         caption = _("{item} ({who}): {name}").format(
-            item=checklist_item_name(file.item)
-            if file.item != disputes.COUNTER
-            else _("Counter-evidence"),
+            item=_("Counter-evidence")
+            if file.item == disputes.COUNTER
+            else _("Answer to the dispute team")
+            if file.item == info_requests.INFO_ITEM
+            else checklist_item_name(file.item),
             who=owners.get(file.owner_id, ""),
             name=esc(file.file_name or file.mime_type or _("file")),
         )
@@ -621,7 +635,7 @@ def event_text(event: DisputeEvent) -> str:
         )
     if kind == disputes.CLOSED:
         return _("file closed")
-    return esc(kind)
+    return info_texts.event_text(event) or esc(kind)
 
 
 async def timeline_lines(session: AsyncSession, dispute: Dispute) -> list[str]:

@@ -46,25 +46,36 @@ def party_line(order: Order, supplier: Supplier, side: Side) -> str:
     return supplier_line(supplier)
 
 
+def _yes_or_no(text: str, *, yes: str, action: str, no: str) -> Prompt:
+    """A confirmation on the order's page: ``action`` goes ahead, the other goes back."""
+    return Prompt(
+        text=text,
+        choices=[[Choice(yes, {"action": action}), Choice(no, {"action": "back"})]],
+        accepts_text=False,
+    )
+
+
+def _answering(ctx: Ctx, order: Order, asked: str) -> None:
+    """A confirming button counts only right after its question: not stale, not forged."""
+    if ctx.data.pop("asking", None) != asked:
+        raise service.WrongStatus(order, ())
+
+
 def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
     """A pending yes/no or the supplier's reason, asked on the order's own page."""
     asking = ctx.data.get("asking")
     if asking == "cancel":
-        return Prompt(
-            text=_(
-                "Cancel {title}? Nothing has been paid; it stays in your list as cancelled."
-            ).format(title=order_title(order, supplier)),
-            choices=[
-                [
-                    Choice(_("Yes, cancel it"), {"action": "cancel_yes"}),
-                    Choice(_("No, keep it"), {"action": "back"}),
-                ]
-            ],
-            accepts_text=False,
+        return _yes_or_no(
+            _("Cancel {title}? Nothing has been paid; it stays in your list as cancelled.").format(
+                title=order_title(order, supplier)
+            ),
+            yes=_("Yes, cancel it"),
+            action="cancel_yes",
+            no=_("No, keep it"),
         )
     if asking == "receipt":
-        return Prompt(
-            text="\n".join(
+        return _yes_or_no(
+            "\n".join(
                 [
                     _("Confirm that you received {title}?").format(
                         title=order_title(order, supplier)
@@ -76,17 +87,13 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
                     ),
                 ]
             ),
-            choices=[
-                [
-                    Choice(_("Yes, I have the goods"), {"action": "receipt_yes"}),
-                    Choice(_("No, not yet"), {"action": "back"}),
-                ]
-            ],
-            accepts_text=False,
+            yes=_("Yes, I have the goods"),
+            action="receipt_yes",
+            no=_("No, not yet"),
         )
     if asking == "amend_paid":
-        return Prompt(
-            text="\n".join(
+        return _yes_or_no(
+            "\n".join(
                 [
                     _("Change the specification of {title}?").format(
                         title=order_title(order, supplier)
@@ -99,27 +106,19 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
                     ),
                 ]
             ),
-            choices=[
-                [
-                    Choice(_("Yes, change it"), {"action": "amend_paid_yes"}),
-                    Choice(_("No, keep it"), {"action": "back"}),
-                ]
-            ],
-            accepts_text=False,
+            yes=_("Yes, change it"),
+            action="amend_paid_yes",
+            no=_("No, keep it"),
         )
     if asking == "ask_cancel":
-        return Prompt(
-            text=_(
+        return _yes_or_no(
+            _(
                 "Ask to cancel {title}? It is paid and not shipped yet: it is cancelled only "
                 "if the other party agrees."
             ).format(title=order_title(order, supplier)),
-            choices=[
-                [
-                    Choice(_("Yes, ask to cancel"), {"action": "ask_cancel_yes"}),
-                    Choice(_("No, keep it"), {"action": "back"}),
-                ]
-            ],
-            accepts_text=False,
+            yes=_("Yes, ask to cancel"),
+            action="ask_cancel_yes",
+            no=_("No, keep it"),
         )
     if asking == "reason":
         return Prompt(
@@ -221,8 +220,7 @@ async def act(
         )
         return StartFlow("order", f"draft:{order.id}")
     if action == "amend_paid_yes":
-        if ctx.data.pop("asking", None) != "amend_paid":  # only after "Change the specification"
-            raise service.WrongStatus(order, ())
+        _answering(ctx, order, "amend_paid")  # only after "Change the specification"
         await amendments.start(session, order, user, now)
         ctx.note(
             _(
@@ -257,8 +255,7 @@ async def act(
     elif action == "receipt":
         ctx.data["asking"] = "receipt"
     elif action == "receipt_yes":
-        if ctx.data.pop("asking", None) != "receipt":  # only after "I received the goods"
-            raise service.WrongStatus(order, ())
+        _answering(ctx, order, "receipt")  # only after "I received the goods"
         days = reminder_days(ctx)
         window = await service.confirm_receipt(session, order, user, now, rules, days_before=days)
         ctx.note(
@@ -275,8 +272,7 @@ async def act(
     elif action == "cancel":
         ctx.data["asking"] = "cancel"
     elif action == "cancel_yes":
-        if ctx.data.pop("asking", None) != "cancel":  # only after "Cancel this order"
-            raise service.WrongStatus(order, ())
+        _answering(ctx, order, "cancel")  # only after "Cancel this order"
         await service.cancel(session, order, user, now)
         ctx.note(_("{title} is cancelled.").format(title=order_title(order, supplier)))
     elif action == "ask_cancel":
@@ -284,8 +280,7 @@ async def act(
     elif action == "amend_paid":
         ctx.data["asking"] = "amend_paid"
     elif action == "ask_cancel_yes":
-        if ctx.data.pop("asking", None) != "ask_cancel":
-            raise service.WrongStatus(order, ())
+        _answering(ctx, order, "ask_cancel")
         await cancellation.request(session, order, side, user, now)
         ctx.note(_("Asked: the other party agrees to cancel or keeps the order. I will tell you."))
     elif action in ("agree_cancel", "decline_cancel"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows import info_texts
 from bot.flows.base import Ctx
 from bot.flows.dispute_texts import status_label as dispute_status
 from bot.flows.order_items import item_display, item_label, shipping_label
@@ -17,10 +18,10 @@ from bot.flows.order_text import order_money, show
 from bot.flows.policy_text import method_name
 from bot.flows.replies import esc
 from bot.i18n import _, day, moment, money
-from bot.services import amendments, cancellation, contracts, payments
+from bot.services import amendments, cancellation, contracts, disputes, payments
 from bot.services.supplier_orders import Side
 from policy import ShippingMode
-from storage.models import ContractVersion, Dispute, DisputeStatus, Order
+from storage.models import ContractVersion, Dispute, DisputeEvent, DisputeStatus, Order
 
 # A dispute in these states has settled the order: no more shipping or claim buttons.
 SETTLED = (DisputeStatus.RESOLVED, DisputeStatus.DECIDED, DisputeStatus.CLOSED)
@@ -100,7 +101,7 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
             _("Paid: {when}, by {method}").format(when=moment(order.paid_at), method=method)
         )
     if amendments.being_amended(order):
-        agreed = await amendments.in_force(ctx.session, order.id)
+        agreed = await contracts.in_force(ctx.session, order.id)
         lines.append(
             (
                 _(
@@ -134,8 +135,32 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
         lines.append(_("The buyer asks to cancel this order before shipment."))
     elif asked_by == "supplier":
         lines.append(_("The supplier asks to cancel this order before shipment."))
-    lines += dispute_lines(await dispute_of(ctx.session, order))
+    dispute = await dispute_of(ctx.session, order)
+    lines += dispute_lines(dispute)
+    if dispute is not None:
+        # The team's question and what became of it, then the decision's reason: what a
+        # party needs to understand the outcome without opening /history.
+        lines += await info_texts.request_lines_of(ctx.session, dispute, ctx.now)
+        lines += await decision_lines(ctx.session, dispute)
     return lines
+
+
+async def decision_lines(session: AsyncSession, dispute: Dispute) -> list[str]:
+    if dispute.decided_amount is None:
+        return []
+    decision = await session.scalar(
+        select(DisputeEvent)
+        .where(DisputeEvent.dispute_id == dispute.id, DisputeEvent.kind == disputes.DECIDED)
+        .order_by(DisputeEvent.id.desc())
+        .limit(1)
+    )
+    if decision is None:
+        return []
+    return [
+        _("Decided by the dispute team on {when}. Reason: “{reason}”").format(
+            when=moment(decision.created_at), reason=esc((decision.payload or {}).get("reason", ""))
+        )
+    ]
 
 
 def terms_lines(order: Order) -> list[str]:

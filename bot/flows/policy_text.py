@@ -249,6 +249,14 @@ _ERRORS: dict[str, Callable[[], str]] = {
         "This reason does not say what was or was not met. Name the terms of the contract "
         "and what the evidence showed, with its figures."
     ),
+    "question_vague": lambda: _(
+        "This question does not say what the party should send or explain. Name the "
+        "document, the fact or the figure the dispute team needs."
+    ),
+    "info_answer_vague": lambda: _(
+        "This answer does not give facts the dispute team can check. Please give dates, "
+        "figures, document names or what the contract says."
+    ),
 }
 
 # The policy parsers read English only, so every example shows what to type in English.
@@ -283,6 +291,19 @@ _EXAMPLES: dict[str, Callable[[], str]] = {
     "5-ply corrugated, BC flute, 44 ECT": lambda: _("5-ply corrugated, BC flute, 44 ECT"),
     "PANTONE 19-4052 TCX instead of 18-1663 TCX on 120 of 500 pieces": lambda: _(
         "PANTONE 19-4052 TCX instead of 18-1663 TCX on 120 of 500 pieces"
+    ),
+    (
+        "Send the bill of lading and the port's release notice with the date the container "
+        "left Ningbo."
+    ): lambda: _(
+        "Send the bill of lading and the port's release notice with the date the container "
+        "left Ningbo."
+    ),
+    "The container left Ningbo on 3 Nov (bill of lading attached); the port held it 12 days.": (
+        lambda: _(
+            "The container left Ningbo on 3 Nov (bill of lading attached); the port held it "
+            "12 days."
+        )
     ),
     (
         "The SGS report of 3 May shows 120 of 500 scarves in PANTONE 19-4052 TCX instead of "

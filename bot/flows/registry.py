@@ -14,6 +14,9 @@ from bot.flows import (
     disputes_list,
     find,
     history,
+    info_answer,
+    info_ask,
+    info_texts,
     order,
     order_notices,
     orders,
@@ -40,7 +43,10 @@ MODULES += [
     history,
     disputes_list,
     team,
+    info_ask,
+    info_answer,
     dispute_texts,
+    info_texts,
 ]  # disputes
 MODULES += [claims]  # who speaks for a supplier
 MODULES += [privacy]  # /delete_me last: the least used, the most final

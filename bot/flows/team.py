@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.flows import info_texts
 from bot.flows.base import Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
 from bot.flows.dispute_steps import (
     current_dispute,
@@ -25,7 +26,7 @@ from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, day, lazy_gettext, ngettext
-from bot.services import disputes
+from bot.services import disputes, info_state
 from bot.services.authz import Forbidden
 from bot.services.disputes import DisputeRefused
 from policy import MIN_DECISION_REASON, Money, PolicyError, long_enough
@@ -55,6 +56,16 @@ async def open_file(ctx: Ctx, dispute: Dispute) -> None:
         raise refused(DisputeRefused("not_escalated", status=dispute.status.value))
     ctx.notes.extend(await team_file(ctx.session, dispute))
     ctx.notes.extend(await contract_pdf(ctx, dispute))
+    asked = await info_texts.request_lines_of(ctx.session, dispute, ctx.now)
+    hint = _("To ask the buyer or the supplier for more information first: /ask {id}").format(
+        id=dispute.id
+    )
+    ctx.notes.append(Reply(text="\n".join([*asked, hint])))
+    try:
+        # A question of the team is open: the file is shown, the decision waits.
+        await info_state.check_not_waiting(ctx.session, dispute, ctx.now)
+    except DisputeRefused as exc:
+        raise refused(exc) from None
 
 
 async def ask_pick(ctx: Ctx) -> Prompt:

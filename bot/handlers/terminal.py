@@ -92,10 +92,12 @@ class TerminalChat:
     async def handle_line(self, line: str) -> None:
         line = line.rstrip("\n")
         stripped = line.strip()
-        if stripped.startswith("/as"):
+        # The whole first word: "/ask 1" is the team's command, not "/as" with "k 1".
+        first = stripped.split(maxsplit=1)[0] if stripped else ""
+        if first == "/as":
             self._switch(stripped)
             return
-        if stripped.startswith("/file"):
+        if first == "/file":
             attachment = self._attachment(stripped[5:].strip())
             if attachment is not None:
                 await self._send(Incoming(sender=self._sender(), attachment=attachment))

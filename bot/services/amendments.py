@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import cancellation, contracts, order_log, reminders
-from bot.services.orders import WrongStatus, buyers_own, supplier_of, supplier_user_id
+from bot.services.orders import WrongStatus, buyers_own, notify_supplier
 from policy import CoverageType
 from storage.models import ContractVersion, Dispute, Order, OrderStatus, User
 
@@ -56,16 +56,12 @@ async def can_start(session: AsyncSession, order: Order) -> bool:
     return await cancellation.pending_request(session, order) is None
 
 
-async def in_force(session: AsyncSession, order_id: int) -> ContractVersion | None:
-    return await contracts.in_force(session, order_id)
-
-
 async def start(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
     """AWAITING_SHIPMENT -> DRAFT, still paid: the buyer reopens the specification."""
     buyers_own(order, actor)
     if not await can_start(session, order):
         raise WrongStatus(order, (OrderStatus.AWAITING_SHIPMENT,))
-    agreed = await in_force(session, order.id)
+    agreed = await contracts.in_force(session, order.id)
     order.status = OrderStatus.DRAFT
     order.updated_at = now
     await order_log.record(
@@ -77,13 +73,7 @@ async def start(session: AsyncSession, order: Order, actor: User, now: datetime)
         now,
         version=agreed.version if agreed is not None else None,
     )
-    await reminders.notify_party(
-        session,
-        kind=reminders.AMENDMENT_STARTED,
-        order_id=order.id,
-        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
-        now=now,
-    )
+    await notify_supplier(session, order, reminders.AMENDMENT_STARTED, now)
     return order
 
 
@@ -94,7 +84,7 @@ async def check_fixed_terms(
     order's amount and currency, and the coverage answered (type and advance)."""
     if order.paid_at is None:
         return
-    agreed = await in_force(session, order.id)
+    agreed = await contracts.in_force(session, order.id)
     if agreed is None:
         return
     paid = agreed.content
@@ -129,7 +119,7 @@ async def withdraw(
     buyers_own(order, actor)
     if not being_amended(order):
         raise WrongStatus(order, (OrderStatus.DRAFT, OrderStatus.CONFIRMED))
-    agreed = await in_force(session, order.id)
+    agreed = await contracts.in_force(session, order.id)
     if agreed is None:
         raise WrongStatus(order, ())
     content = agreed.content
@@ -155,12 +145,11 @@ async def withdraw(
         restores=agreed.version,
         sha256=restored.sha256,
     )
-    await reminders.notify_party(
+    await notify_supplier(
         session,
-        kind=reminders.AMENDMENT_WITHDRAWN,
-        order_id=order.id,
-        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
-        now=now,
+        order,
+        reminders.AMENDMENT_WITHDRAWN,
+        now,
         payload={"version": restored.version, "restores": agreed.version},
     )
     await _reschedule_shipment(session, order, now)

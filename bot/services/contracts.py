@@ -81,17 +81,21 @@ def agreed_at(version: ContractVersion) -> datetime | None:
     return max(version.buyer_accepted_at, version.supplier_accepted_at)
 
 
+async def _next_number(session: AsyncSession, order_id: int) -> int:
+    last = await session.scalar(
+        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order_id)
+    )
+    return int(last or 0) + 1
+
+
 async def issue(
     session: AsyncSession, order: Order, supplier: Supplier, now: datetime
 ) -> ContractVersion:
     """A new version from the order as it stands, accepted by the buyer who sent it."""
-    last = await session.scalar(
-        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order.id)
-    )
     content = content_of(order, supplier)
     version = ContractVersion(
         order_id=order.id,
-        version=int(last or 0) + 1,
+        version=await _next_number(session, order.id),
         content=content,
         sha256=digest(content),
         created_at=now,
@@ -107,12 +111,9 @@ async def reissue(
 ) -> ContractVersion:
     """The agreed version again, as the latest: the same content and SHA-256, accepted
     when the parties accepted it (a withdrawn amendment of a paid order)."""
-    last = await session.scalar(
-        select(func.max(ContractVersion.version)).where(ContractVersion.order_id == order.id)
-    )
     version = ContractVersion(
         order_id=order.id,
-        version=int(last or 0) + 1,
+        version=await _next_number(session, order.id),
         content=dict(agreed.content),
         sha256=agreed.sha256,
         created_at=now,

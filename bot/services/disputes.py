@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import contracts, outbox, reminders
+from bot.services import contracts, info_state, outbox, reminders
 from bot.services.authz import Forbidden, Party, dispute_for
 from bot.services.delivery_record import delivery_record
 from policy import (
@@ -45,6 +45,7 @@ from policy import (
     claim_window,
     contract_documents,
     escalation_opens_at,
+    has_proof,
     is_open,
     long_enough,
     may_escalate,
@@ -453,6 +454,8 @@ async def open_dispute(
         raise DisputeRefused("wrong_currency", currency=order.currency)
     if not requested.is_positive() or requested > order_money(order):
         raise DisputeRefused("requested_range", order=order_money(order))
+    if not has_proof(rules, claim.ground, (f.item for f in claim.files)):
+        raise DisputeRefused("no_proof")
 
     details = claim_details(order, claim, now)
     checklist = dict(claim.checklist)
@@ -836,6 +839,9 @@ async def decide(
     dispute, _party = await view(session, user, dispute_id, is_team=is_team, allowed=("team",))
     if dispute.status != DisputeStatus.ESCALATED:
         raise DisputeRefused("not_escalated", status=dispute.status.value)
+    # The team asked a party a question: the dispute waits for the answer, its deadline,
+    # or the team withdrawing it, never for a decision made meanwhile.
+    await info_state.check_not_waiting(session, dispute, now)
     check_refund(dispute, amount)
     if not reason.strip():
         raise DisputeRefused("reason_required")
@@ -963,3 +969,9 @@ async def _event(
     session.add(event)
     await session.flush()
     return event
+
+
+# For the services that add to a dispute's file beside this one (bot.services.info_requests):
+# the same event and evidence writing, so the audit log has one shape.
+record_event = _event
+store_files = _store_files

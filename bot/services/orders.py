@@ -300,14 +300,26 @@ async def cancel(session: AsyncSession, order: Order, actor: User, now: datetime
     await order_log.record(session, order.id, actor, "buyer", "cancelled", now, was=previous.value)
     if previous != OrderStatus.DRAFT or await contracts.current(session, order.id) is not None:
         # The supplier saw a version of this contract: they hear it is off.
-        await reminders.notify_party(
-            session,
-            kind=reminders.ORDER_CANCELLED,
-            order_id=order.id,
-            recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
-            now=now,
-        )
+        await notify_supplier(session, order, reminders.ORDER_CANCELLED, now)
     return order
+
+
+async def notify_supplier(
+    session: AsyncSession,
+    order: Order,
+    kind: str,
+    now: datetime,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """An order notice to its supplier's chat, if they have one."""
+    await reminders.notify_party(
+        session,
+        kind=kind,
+        order_id=order.id,
+        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
+        now=now,
+        payload=payload,
+    )
 
 
 async def supplier_user_id(session: AsyncSession, supplier: Supplier) -> int | None:
@@ -339,13 +351,7 @@ async def mark_paid(session: AsyncSession, order: Order, actor: User, now: datet
     order.paid_at = now
     order.updated_at = now
     await order_log.record(session, order.id, actor, "buyer", "paid", now, version=version.version)
-    await reminders.notify_party(
-        session,
-        kind=reminders.ORDER_PAID,
-        order_id=order.id,
-        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
-        now=now,
-    )
+    await notify_supplier(session, order, reminders.ORDER_PAID, now)
     if order.delivery_deadline is not None:
         await reminders.schedule_shipment_deadline(
             session,
@@ -374,13 +380,7 @@ async def confirm_receipt(
     assert window is not None
     await order_log.record(session, order.id, actor, "buyer", "receipt_confirmed", now)
     await _complete(session, order, now, window.deadline, days_before)
-    await reminders.notify_party(
-        session,
-        kind=reminders.RECEIPT_CONFIRMED,
-        order_id=order.id,
-        recipient_id=await supplier_user_id(session, await supplier_of(session, order)),
-        now=now,
-    )
+    await notify_supplier(session, order, reminders.RECEIPT_CONFIRMED, now)
     return window
 
 

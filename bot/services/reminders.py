@@ -22,6 +22,9 @@ SUPPLIER_RESPONSE_DUE = "supplier_response_due"  # to the supplier, during the 5
 ESCALATION_OPEN = "escalation_open"  # to the buyer, when the supplier's time is up
 AUTO_ESCALATION = "auto_escalation"  # system: escalate by itself (rules profile "current")
 TEAM_WAITING = "team_waiting"  # to the team, escalated dispute waiting too long
+INFO_DUE = "info_due"  # to the asked party: the team's question is still unanswered
+INFO_LAPSE = "info_lapse"  # system at the deadline: record the lapse, tell the team
+INFO_KINDS = (INFO_DUE, INFO_LAPSE)
 
 # The order's two parties tell each other what they did (immediate notices), and the
 # platform confirms receipt by itself when the buyer has not (a system row, ch6).
@@ -222,6 +225,53 @@ async def schedule_team_waiting(
             payload={"days": after_days},
             dedup_key=f"team-waiting:{dispute_id}:{user_id}",
         )
+
+
+async def schedule_info_request(
+    session: AsyncSession,
+    *,
+    dispute_id: int,
+    request_id: int,
+    recipient_id: int,
+    team_user_ids: Iterable[int],
+    due_at: datetime,
+    remind_before: timedelta,
+    now: datetime,
+) -> None:
+    """The asked party is reminded ``remind_before`` the deadline (if that is still
+    ahead); at the deadline each team member hears the question lapsed. The lapse rows
+    carry the request, since a later question has its own."""
+    reminder_at = due_at - remind_before
+    if reminder_at > now:
+        await outbox.enqueue(
+            session,
+            kind=INFO_DUE,
+            recipient_id=recipient_id,
+            due_at=reminder_at,
+            now=now,
+            subject=("dispute", dispute_id),
+            payload={"request": request_id, "due": due_at.isoformat()},
+            expires_at=due_at,
+            urgent=True,
+            dedup_key=f"info-due:{request_id}",
+        )
+    for user_id in team_user_ids:
+        await outbox.enqueue(
+            session,
+            kind=INFO_LAPSE,
+            recipient_id=user_id,
+            due_at=due_at,
+            now=now,
+            subject=("dispute", dispute_id),
+            payload={"request": request_id},
+            urgent=True,
+            dedup_key=f"info-lapse:{request_id}:{user_id}",
+        )
+
+
+async def cancel_info_request(session: AsyncSession, *, dispute_id: int) -> int:
+    """The question was answered or withdrawn: no reminder, no lapse (one is open at a time)."""
+    return await outbox.cancel_pending(session, subject=("dispute", dispute_id), kinds=INFO_KINDS)
 
 
 async def cancel_for_order(session: AsyncSession, *, order_id: int, kinds: Iterable[str]) -> int:
