@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import pin_to_cpu
+from bench.statements import StatementCounter
 from bot.app import build_app
 from bot.config import load_settings
 from bot.handlers.lifecycle import Plan
@@ -77,6 +78,8 @@ PLANS = {"polling": Plan.polling, "webhook": Plan.webhook, "scheduler": Plan.sch
 async def serve(plan: str) -> dict[str, Any]:
     settings = load_settings()
     app = await build_app(settings)
+    statements = StatementCounter(app.db)
+    statements.wrap(app)
     pauses = GcPauses()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -88,6 +91,7 @@ async def serve(plan: str) -> dict[str, Any]:
             started = time.monotonic()
             freeze_startup_objects()  # as `tradeguard run` does once started
             pauses.reset()
+            statements.reset()  # the start-up's migrations and menus are not per update
             print("READY", flush=True)
             await stop.wait()
             seconds = time.monotonic() - started
@@ -100,6 +104,7 @@ async def serve(plan: str) -> dict[str, Any]:
             "outbox": vars(dispatcher.stats) if dispatcher is not None else {},
             "retry_after_waits": getattr(deliverer, "retry_after_waits", None),
             "gc_pauses": pauses.summary(),
+            "sql": statements.summary(),
         }
     finally:
         await app.close()

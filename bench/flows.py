@@ -80,6 +80,7 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
                 rss, workers_rss = bot.rss_mb(), bot.workers_rss_mb()
             outbox = bot.stats.get("outbox", {})
             gc_pauses = bot.stats.get("gc_pauses", {})
+            sql = bot.stats.get("sql", {})
             emulator_errors = len(emu.errors)
     figures = result.as_dict()
     figures.update(
@@ -91,6 +92,7 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
             "bot_workers_rss_mb": round(workers_rss, 1),
             "outbox": outbox,
             "gc_pauses": gc_pauses,
+            "sql": sql,
             "emulator_errors": emulator_errors,
         }
     )
@@ -149,6 +151,14 @@ def report(results: list[dict[str, Any]]) -> dict[str, Any]:
             ],
         )
     )
+    for r in results:
+        sql = r.get("sql") or {}
+        if sql:
+            top = ", ".join(f"{name} {count}" for name, count in list(sql["top"].items())[:8])
+            print(
+                f"{r['runtime']}: {sql['statements_per_update']} SQL statements and "
+                f"{sql['transactions_per_update']} transactions per update ({top})"
+            )
     summary: dict[str, Any] = {}
     by_runtime = {r["runtime"]: r for r in results}
     if "aiogram" in by_runtime:

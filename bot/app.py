@@ -3,7 +3,9 @@ is handled (``App.handle``), whatever transport it came from.
 
 Each update is one unit of work: one transaction under the user's lock (an in-process
 lock, plus on PostgreSQL an advisory lock so several workers never interleave one user's
-answers: the Telegram gate holds it until the replies are sent, see ``storage.locks``).
+answers: the Telegram gate holds it until the replies are sent, see ``storage.locks``),
+through the one writer path (``storage.writes``: on SQLite, updates of different users
+take turns at the write lock in arrival order instead of colliding).
 Anything unexpected is rolled back and the user gets a polite message; their earlier
 answers are untouched because they were committed by earlier updates. A document a flow
 asked for (a contract PDF) is made after the commit, in a worker (``bot.workers``): the
@@ -31,10 +33,11 @@ from bot.services import directory
 from bot.workers import Workers
 from storage import updates
 from storage.db import create_engine, is_up_to_date, session_factory, upgrade_database_async
-from storage.locks import held_lock, one_start_at_a_time, session_for
+from storage.locks import held_lock, one_start_at_a_time
 from storage.models import User
 from storage.secrets import get_or_create_secret
-from storage.users import get_or_create_user
+from storage.users import arrive
+from storage.writes import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +132,7 @@ class App:
     async def _handle_in_transaction(self, incoming: Incoming, *, resume: bool = False) -> Outcome:
         sender = incoming.sender
         held = held_lock()
-        async with session_for(self.sessions) as session, session.begin():
+        async with write_transaction(self.sessions) as session:
             if self.db.dialect.name == "postgresql" and (
                 held is None or held.key != sender.telegram_id
             ):
@@ -147,7 +150,8 @@ class App:
                     return Outcome()
                 claim.recorded = True
             language = sender.language_code or self.settings.default_locale
-            user, _created = await get_or_create_user(
+            # ``_conversation`` is held for the engine, which looks it up in the session.
+            user, _created, _conversation = await arrive(
                 session,
                 sender.telegram_id,
                 display_name=sender.display_name,

@@ -71,10 +71,12 @@ Ask = Callable[[Ctx], Awaitable[Prompt]]
 # -- the draft behind the flow --------------------------------------------------------------
 
 
-async def draft_order(ctx: Ctx) -> Order:
+async def draft_order(ctx: Ctx, *, with_supplier: bool = False) -> Order:
     """The draft this conversation writes to, re-checked on every answer."""
     try:
-        order = await orders.get_own_order(ctx.session, ctx.user, int(ctx.data["order_id"]))
+        order = await orders.get_own_order(
+            ctx.session, ctx.user, int(ctx.data["order_id"]), with_supplier=with_supplier
+        )
     except (orders.OrderNotFound, KeyError, ValueError):
         raise Invalid(_("This draft no longer exists. Start a new one with /order.")) from None
     if order.status != OrderStatus.DRAFT:
@@ -104,8 +106,8 @@ def coverage_of(
 
 async def sync_draft(ctx: Ctx) -> Order:
     """Write every complete item of the answers so far to the draft order."""
-    order = await draft_order(ctx)
-    supplier = await orders.supplier_of(ctx.session, order)
+    order = await draft_order(ctx, with_supplier=True)
+    supplier = await orders.supplier_of(ctx.session, order)  # found in the session
     limit = supplier_money(supplier)
     spec = compose(
         ctx.data,

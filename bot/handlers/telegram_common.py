@@ -38,6 +38,7 @@ from bot.services import outbox
 from policy.evidence_files import HEAD_BYTES
 from storage import updates
 from storage.locks import session_for, user_lock
+from storage.writes import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -560,7 +561,7 @@ async def claim_update(
 
     For updates that ``App`` did not record with its changes (see ``storage.updates``).
     """
-    async with session_for(sessions) as session, session.begin():
+    async with write_transaction(sessions) as session:
         return await updates.record(session, update_id, now)
 
 
@@ -571,7 +572,7 @@ async def update_seen(sessions: async_sessionmaker[AsyncSession], update_id: int
 
 async def prune_processed_updates(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """Forget update ids older than a day (Telegram stops retrying long before)."""
-    async with sessions() as session, session.begin():
+    async with write_transaction(sessions) as session:
         return await updates.forget_old(session, now)
 
 

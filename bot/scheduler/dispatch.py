@@ -30,6 +30,7 @@ from bot.i18n import use_locale
 from bot.scheduler.errors import Blocked, RetryAfter
 from bot.scheduler.quiet_hours import QuietHours
 from storage.models import Reminder, ReminderStatus, User
+from storage.writes import write_transaction
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -139,7 +140,7 @@ class Dispatcher:
         (more may be due), counted before dropped or deferred rows are left out."""
         now = self.clock.now()
         prepared: list[tuple[int, User, Reply]] = []
-        async with self.sessions() as session, session.begin():
+        async with write_transaction(self.sessions) as session:
             query = (
                 select(Reminder)
                 .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
@@ -213,7 +214,7 @@ class Dispatcher:
     async def _record_rows(self, rows: list[tuple[int, Exception | None]]) -> int:
         delivered = 0
         now = self.clock.now()
-        async with self.sessions() as session, session.begin():
+        async with write_transaction(self.sessions) as session:
             for reminder_id, error in rows:
                 reminder = await session.get(Reminder, reminder_id)
                 assert reminder is not None

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from bot.services import contracts, order_log, reminders
 from policy import ClaimWindow, CoverageType, Money, Rules, ShippingMode, claim_window
@@ -106,10 +107,23 @@ def _expect(order: Order, *statuses: OrderStatus) -> None:
 MAX_ID = 2**31 - 1
 
 
-async def get_own_order(session: AsyncSession, actor: User, order_id: int) -> Order:
+async def get_own_order(
+    session: AsyncSession, actor: User, order_id: int, *, with_supplier: bool = False
+) -> Order:
+    """``with_supplier``: its supplier too, in the same query, for ``supplier_of`` to find
+    in the session (a draft's every answer needs both: one statement instead of two)."""
     if not 0 < order_id <= MAX_ID:
         raise OrderNotFound()
-    return _own(await session.get(Order, order_id), actor)
+    if not with_supplier:
+        return _own(await session.get(Order, order_id), actor)
+    # contains_eager: the order holds its supplier, so the (weak) identity map keeps it.
+    order = await session.scalar(
+        select(Order)
+        .join(Order.supplier)
+        .options(contains_eager(Order.supplier))
+        .where(Order.id == order_id)
+    )
+    return _own(order, actor)
 
 
 async def supplier_of(session: AsyncSession, order: Order) -> Supplier:
