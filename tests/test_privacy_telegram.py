@@ -101,6 +101,10 @@ async def test_the_evidence_reaches_the_supplier_and_no_stranger(
         await sam.wait_for("How do you answer")
         sent = files_to(emu, sam.id)  # the buyer's file and the agreed contract's PDF
         assert len(sent) == 2, sent
+        # Not a draft: the version both parties accepted, and its caption says so.
+        assert any(
+            "version 1, agreed by both parties" in texts(m) for m in emu.bot_messages(sam.id)
+        )
         assert any(CLAIM_WORDS in texts(m) for m in emu.bot_messages(sam.id))
 
         # Mallory tries the commands, a made-up invite, and Sam's own button.

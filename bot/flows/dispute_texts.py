@@ -496,7 +496,7 @@ async def contract_pdf(ctx: Ctx, dispute: Dispute) -> list[Reply]:
     buyer = await ctx.session.get(User, dispute.buyer_id)
     assert buyer is not None
     draft = order_sheet.draft(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
-    return [Reply(text=order_sheet.caption(order), draft=draft)]
+    return [Reply(text=order_sheet.caption(order, version=version), draft=draft)]
 
 
 async def answer_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:

@@ -330,7 +330,7 @@ async def sheet_reply(ctx: Ctx, order: Order, supplier: Supplier) -> Reply:
     assert buyer is not None
     version = await contracts.current(ctx.session, order.id)
     draft = order_sheet.draft(order, supplier, buyer, ctx.app.rules, ctx.now, version=version)
-    return Reply(text=order_sheet.caption(order), draft=draft)
+    return Reply(text=order_sheet.caption(order, version=version), draft=draft)
 
 
 def reminder_days(ctx: Ctx) -> tuple[int, ...]:

@@ -145,10 +145,17 @@ def _missing_font_note() -> str:
     )
 
 
-def caption(order: Order, document: Document | None = None) -> str:
-    """The message the draft comes with, saying so when the server lacked a font for it
-    (for a draft not made yet, ``App`` adds that once it is made)."""
-    text = _("Specification and contract draft for order #{id}.").format(id=order.id)
+def caption(
+    order: Order, document: Document | None = None, version: ContractVersion | None = None
+) -> str:
+    """The message the PDF comes with: a draft until both parties accepted its version,
+    saying so when the server lacked a font for it (for a PDF not made yet, ``App`` adds
+    that once it is made)."""
+    if version is not None and version.buyer_accepted_at and version.supplier_accepted_at:
+        text = _("The contract for order #{id}, version {version}, agreed by both parties.")
+        text = text.format(id=order.id, version=version.version)
+    else:
+        text = _("Specification and contract draft for order #{id}.").format(id=order.id)
     if document is not None and document.incomplete:
         text += "\n" + _missing_font_note()
     return text
