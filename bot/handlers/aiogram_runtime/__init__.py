@@ -18,7 +18,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.utils.token import TokenValidationError
 
 from bot.config import ENV_PREFIX, ConfigError
-from bot.handlers.aiogram_runtime.middlewares import RetryAfterOnce, UpdateGateMiddleware
+from bot.handlers.aiogram_runtime.middlewares import (
+    KeepResponseModels,
+    RetryAfterOnce,
+    UpdateGateMiddleware,
+)
 from bot.handlers.aiogram_runtime.port import AiogramPort
 from bot.handlers.aiogram_runtime.routers import messages_router, presses_router
 from bot.handlers.lifecycle import Plan, TelegramRuntime
@@ -31,6 +35,7 @@ __all__ = ["AiogramRuntime", "create_bot"]
 
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    session.middleware(KeepResponseModels())
     session.middleware(RetryAfterOnce())
     try:
         return Bot(token=token, session=session)

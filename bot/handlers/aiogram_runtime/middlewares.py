@@ -4,6 +4,8 @@
   idempotency, in-flight tracking and the outbox kick, via ``telegram_common.UpdateGate``.
 * ``RetryAfterOnce`` (on the bot's HTTP session): a 429 is waited out and the call
   made once more, so a reply to the user still arrives during a flood wait.
+* ``KeepResponseModels`` (on the bot's HTTP session): keeps aiogram's response models
+  alive, so they are not rebuilt after every garbage collection (see the class).
 """
 
 from __future__ import annotations
@@ -43,6 +45,34 @@ class UpdateGateMiddleware(BaseMiddleware):
         return await self.gate.run(
             event.update_id, user.id if user is not None else None, handler(event, data)
         )
+
+
+class KeepResponseModels(BaseRequestMiddleware):
+    """A strong reference to ``Response[T]`` for every method the bot has called.
+
+    aiogram parses each Bot API answer with ``Response[method.__returning__]``, a
+    parametrised pydantic generic. pydantic 2 caches those classes in a
+    ``WeakValueDictionary``; a model class sits in reference cycles, so the next garbage
+    collection frees it and the next call builds it again: about 90 ms of CPU on the
+    event loop, many times a minute under load (18% of the bot's CPU and most of its p99
+    in bench/README.md, issue 18, third round). Holding each class here keeps pydantic's
+    cache entry alive for the life of the process; the dictionary holds one class per
+    return type, a few dozen at most.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[Any, type[Response[Any]]] = {}
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self._models:
+            self._models[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)
 
 
 class RetryAfterOnce(BaseRequestMiddleware):
