@@ -21,6 +21,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from bot.services import pdf_fonts
+
 # Searched in order; the first family with a regular and a bold face wins.
 _FONT_CANDIDATES = (
     (
@@ -153,17 +155,20 @@ def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
     pdf = _Pdf(sheet.footer, family, clean=font is None)
     unprintable = False  # characters neither the main font nor a fallback can draw
     if font is not None:
-        pdf.add_font(family, "", str(font[0]))
-        pdf.add_font(family, "B", str(font[1]))
-        # Parsing the CJK font costs most of a draft's time (~20x DejaVu): only when some
-        # character of this sheet is missing from DejaVu (Han text, typically).
+        pdf_fonts.add_font(pdf, family, "", font[0])
+        pdf_fonts.add_font(pdf, family, "B", font[1])
+        # The CJK font is big (~20x DejaVu to parse, once per process; its subset is
+        # written into the file): only when some character of this sheet is missing from
+        # DejaVu (Han text, typically).
         if _missing_from(pdf, family, _characters(sheet)):
             fallback = cjk_font()
             unprintable = fallback is None
             if fallback is not None:
                 path, index = fallback
-                for style in ("", "B"):  # one face: bold Han text is drawn regular
-                    pdf.add_font("SheetCJK", style, str(path), collection_font_number=index)
+                # One face, embedded once: bold Han text is drawn regular (the fallback
+                # need not match the style). A bold face from the same file was a second
+                # subset of the 4 MB font in every Chinese contract.
+                pdf_fonts.add_font(pdf, "SheetCJK", "", path, index)
                 pdf.set_fallback_fonts(["SheetCJK"], exact_match=False)
     pdf.set_title(pdf.clean_text(sheet.title))
     pdf.set_creator("tradeguard")
