@@ -119,7 +119,7 @@ def main() -> None:
         "--profile",
         type=Path,
         default=None,
-        help="pyinstrument profile: writes PATH.html, PATH.txt",
+        help="pyinstrument profile: writes PATH.html, PATH.txt, PATH.pyisession",
     )
     args = arguments.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -139,6 +139,7 @@ def main() -> None:
             profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8"
         )
         Path(f"{args.profile}.html").write_text(profiler.output_html(), encoding="utf-8")
+        profiler.last_session.save(f"{args.profile}.pyisession")  # bench.profile_shares
     stats.update(_usage())
     args.stats.write_text(json.dumps(stats, default=str), encoding="utf-8")
 
