@@ -66,6 +66,20 @@ _PARTIES = re.compile(
 _BOARD_GRADES = re.compile(
     r"\b(?:single|double|triple)[\s-]wall\b|\b(?:[abcef]{1,2})[\s-]flute\b|\bkraft\b", re.I
 )
+# A board figure means something only with its unit: "5-ply", "44 ECT", "200 gsm",
+# "32 lb", "200#" (the burst test). A bare "5" could be anything.
+_BOARD_FIGURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:-?\s*(?:ply|plies|layers?|walls?)\b|ect\b|bct\b|gsm\b|"
+    r"g\s*/\s*m(?:2|²)|lbs?\b|kgf\b|kpa\b|psi\b|#)",
+    re.I,
+)
+# What a customisation adds to the product: a mark like these has a size, or the
+# supplier may make it any size ("logo printed").
+_ADDED_MARK = re.compile(
+    r"\b(?:logos?|print(?:ed|ing)?|embroider(?:y|ed)?|engrav(?:e|ed|ing)|emboss(?:ed|ing)?|"
+    r"stamp(?:ed)?|monogram(?:med)?|patch(?:es)?|stickers?|decals?)\b",
+    re.I,
+)
 
 
 def _collapsed(text: str | None) -> str:
@@ -117,21 +131,24 @@ def check_design(text: str | None) -> str:
 
 
 def check_customisation(text: str | None) -> str:
-    """Each change exactly: no vague words, and a colour only as a Pantone code."""
+    """Each change exactly: no vague words, a colour only as a Pantone code, and a mark
+    that is added (a logo, a print, an embroidery) with its size."""
     answer = _collapsed(text)
     _refuse_placeholder(answer, "customisation_vague", CUSTOMISATION_EXAMPLE)
     _refuse_vague(answer, CUSTOMISATION_EXAMPLE)
     _refuse_colour_word(answer, CUSTOMISATION_EXAMPLE)
+    if _ADDED_MARK.search(answer) and not _FIGURE.search(answer):
+        raise SpecError("customisation_vague", {"text": answer}, CUSTOMISATION_EXAMPLE)
     return answer
 
 
 def check_board(text: str | None) -> str:
-    """A carton board grade the supplier can be held to: a figure (plies, ECT, g/m²) or a
-    named grade ("double wall", "BC flute")."""
+    """A carton board grade the supplier can be held to: a figure with its unit (plies,
+    ECT, g/m²) or a named grade ("double wall", "BC flute")."""
     answer = _collapsed(text)
     _refuse_placeholder(answer, "board_vague", BOARD_EXAMPLE)
     _refuse_vague(answer, BOARD_EXAMPLE)
-    if not _FIGURE.search(answer) and not _BOARD_GRADES.search(answer):
+    if not _BOARD_FIGURE.search(answer) and not _BOARD_GRADES.search(answer):
         raise SpecError("board_vague", {"text": answer}, BOARD_EXAMPLE)
     return answer
 

@@ -181,6 +181,12 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("board", "double wall", OK, None),
     ("board", "strong box", "vague", None),
     ("board", "x", "board_vague", None),
+    ("board", "5", "board_vague", None),
+    ("board", "box 3", "board_vague", None),
+    ("board", "7 ply", OK, None),
+    ("board", "32 ECT", OK, None),
+    ("board", "200 g/m² test liner", OK, None),
+    ("board", "200# burst", OK, None),
     # shipping mode and deadline
     ("shipping", "sea", OK, "sea"),
     ("shipping", "ocean freight", OK, "sea"),
@@ -211,6 +217,10 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("customisation", "thread red", "colour_without_code", None),
     ("customisation", "nice logo", "vague", None),
     ("customisation", "x", "customisation_vague", None),
+    ("customisation", "logo printed", "customisation_vague", None),
+    ("customisation", "embroidered monogram on the cuff", "customisation_vague", None),
+    ("customisation", "printed logo 4 x 2 cm on the front", OK, None),
+    ("customisation", "remove the neck label", OK, None),
     # inspection
     ("inspection", "before loading", OK, "before_loading"),
     ("inspection", "dupro", OK, "during_production"),
