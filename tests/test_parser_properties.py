@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from policy import Money, PolicyError, parse_inspection_provider, parse_pantone
 from policy.answers import (
+    check_board,
     check_customisation,
     check_design,
     check_info_answer,
@@ -261,3 +262,12 @@ def test_descriptive_checks_never_accept_what_they_would_refuse_once_collapsed(t
         except PolicyError:
             continue
         assert answer == " ".join(answer.split()) == check(answer)
+
+
+def test_a_board_grade_of_endless_digits_is_refused_in_one_pass() -> None:
+    # Tried from every digit, the unit search was quadratic: 20,000 digits took 27 s and
+    # these would run past the suite's per-test timeout. Any length is refused the same.
+    with pytest.raises(PolicyError) as refused:
+        check_board("5" * 200_000)
+    assert refused.value.code == "board_vague"
+    assert check_board("x" + "5" * 200_000 + "-ply").endswith("5-ply")
