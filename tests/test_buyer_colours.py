@@ -14,7 +14,8 @@ from bot.app import App
 from bot.flows import order_sheet
 from bot.flows.order_items import item_display
 from bot.i18n import use_locale
-from policy import SpecError, load_rules, parse_colours
+from policy import SpecError, colour_parts, load_rules, parse_colours
+from policy.colours import PantoneColour
 from tests.buyer_helpers import (
     SPEC_ANSWERS,
     answer,
@@ -124,3 +125,32 @@ def test_colours_that_cannot_be_checked_are_refused(typed: str, code: str) -> No
         parse_colours(typed)
     assert caught.value.code == code
     assert caught.value.example
+
+
+def test_a_long_colour_answer_tries_few_runs_of_words_as_codes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A code is a few words, so a longer piece is tried whole and then in runs of at most
+    MAX_CODE_WORDS at either end: every length was quadratic (50 ms of the event loop
+    for a 500-character answer). The refusal stays the most telling one."""
+    tried: list[str] = []
+    real = colour_parts.parse_pantone
+
+    def counting(text: str) -> PantoneColour:
+        tried.append(text)
+        return real(text)
+
+    monkeypatch.setattr(colour_parts, "parse_pantone", counting)
+    words = 250
+    with pytest.raises(SpecError) as caught:
+        parse_colours("5 " * words)
+    assert caught.value.code == "pantone_format"
+    assert len(tried) == 1 + 2 * colour_parts.MAX_CODE_WORDS
+    tried.clear()
+    with pytest.raises(SpecError) as caught:
+        parse_colours("the " * 20 + "red " + "of the scarf " * 20)
+    assert caught.value.code == "colour_word"  # seen in the whole piece, not only at its ends
+    long_part = "trim of the left sleeve " + "PANTONE ® 19 - 1664 TCX"
+    assert [(c.part, c.colour.code) for c in parse_colours(long_part)] == [
+        ("trim of the left sleeve", "PANTONE 19-1664 TCX")
+    ]

@@ -28,6 +28,7 @@ from policy.codes import ERRORS
 from policy.colour_parts import MAX_COLOURS
 from policy.colours import find_pantone
 from policy.dates import MAX_DEADLINE_DAYS, parse_date
+from policy.materials import parse_material
 from policy.measures import Dimensions, Measure, Quantity
 from policy.money import MAX_AMOUNT
 from policy.terms import MAX_TOLERANCE
@@ -271,3 +272,15 @@ def test_a_board_grade_of_endless_digits_is_refused_in_one_pass() -> None:
         check_board("5" * 200_000)
     assert refused.value.code == "board_vague"
     assert check_board("x" + "5" * 200_000 + "-ply").endswith("5-ply")
+
+
+@pytest.mark.parametrize(
+    "typed", ["5" * 200_000, "x" + "5" * 200_000 + "% %"], ids=["digits", "name-digits-percent"]
+)
+def test_a_share_of_endless_digits_is_read_in_one_pass(typed: str) -> None:
+    # Tried from inside a run of digits, the trailing share ("cotton 60%") read the same
+    # digits again from each one: 4,096 of them took 0.3 s, these would run past the
+    # suite's per-test timeout. Refused as any unreadable material is.
+    with pytest.raises(PolicyError) as refused:
+        parse_material(typed)
+    assert refused.value.code in {"material_percent", "material_format"}
