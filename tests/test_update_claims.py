@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bench.statements import StatementCounter
 from bot.app import App
 from bot.flows.replies import Incoming, Sender
 from bot.handlers.telegram_common import UpdateGate
@@ -69,3 +70,32 @@ async def test_an_update_that_never_reaches_the_flows_is_recorded_too(app: App) 
     assert await gate.run(78, KIM, ignored()) == "a reaction, say: nothing to handle"
     assert await recorded(app, 78)
     assert await gate.run(78, KIM, ignored()) is None
+
+
+async def test_a_fresh_update_costs_one_transaction_and_a_retry_changes_nothing(
+    app: App,
+) -> None:
+    """The id is looked up only where it is recorded, in the update's own transaction: a
+    separate look-up before the work was a second transaction on every update."""
+    counter = StatementCounter(app.db)
+    gate = UpdateGate(app)
+    profile = Incoming(sender=Sender(telegram_id=KIM, display_name="Kim"), text="/profile")
+    await gate.run(80, KIM, app.handle(profile))
+    assert counter.transactions == 1
+    assert counter.shapes["SELECT processed_updates"] == 0
+
+    before = await where_kim_is(app)
+    other_process = UpdateGate(app)  # remembers nothing: only the record can tell
+    again = await other_process.run(80, KIM, app.handle(profile))
+    assert again is None and other_process.duplicates == 1
+    assert await where_kim_is(app) == before  # the flow did not start over
+
+    assert await gate.run(80, KIM, app.handle(profile)) is None  # this process knew it
+    assert gate.duplicates == 1
+
+
+async def where_kim_is(app: App) -> tuple[str, str, str]:
+    async with app.sessions() as session:
+        found = await session.scalar(select(Conversation).join(User).where(User.telegram_id == KIM))
+        assert found is not None
+        return found.flow, found.step, found.nonce

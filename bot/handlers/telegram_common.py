@@ -8,8 +8,8 @@
   menu). Splitting long messages, editing the pressed message, falling back to a new
   message, plain-text fallback for broken markup: all of it lives here, once.
 * **Guards**: uploads over the Bot API download limit are refused before the flows see
-  them; each update id is claimed in ``processed_updates`` before it is handled, so a
-  webhook retry or a second worker never handles it twice; one user's updates are
+  them; each update id is recorded in ``processed_updates`` with the change it makes,
+  so a webhook retry or a second worker never handles it twice; one user's updates are
   handled in the order they arrived.
 * **Menus**: the command menu per language and per role, from the flow registry.
 """
@@ -21,6 +21,7 @@ import html
 import logging
 import re
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
@@ -37,7 +38,7 @@ from bot.scheduler.errors import Blocked, DeliveryError, RetryAfter, Transient
 from bot.services import outbox
 from policy.evidence_files import HEAD_BYTES
 from storage import updates
-from storage.locks import session_for, user_lock
+from storage.locks import user_lock
 from storage.writes import write_transaction
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TEXT = 4096  # Bot API: message text, after entity parsing
 MAX_CAPTION = 1024
 MAX_CALLBACK_NOTICE = 200
+RECENT_UPDATES = 4096  # update ids a gate remembers; Telegram retries within minutes
 MAX_COMMAND_DESCRIPTION = 256
 MAX_DISPLAY_NAME = 128  # users.display_name
 PROCESSED_UPDATE_TTL = updates.RETENTION
@@ -565,11 +567,6 @@ async def claim_update(
         return await updates.record(session, update_id, now)
 
 
-async def update_seen(sessions: async_sessionmaker[AsyncSession], update_id: int) -> bool:
-    async with session_for(sessions) as session:
-        return await updates.seen(session, update_id)
-
-
 async def prune_processed_updates(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """Forget update ids older than a day (Telegram stops retrying long before)."""
     async with write_transaction(sessions) as session:
@@ -586,9 +583,13 @@ class UpdateGate:
     """Every update passes here, whatever the framework and however it arrived.
 
     In arrival order per user (the lock is taken before the first await, and asyncio
-    locks are fair), an update whose id is already recorded is dropped; otherwise ``App``
-    records the id in the transaction of the change it makes (``storage.updates``), so a
-    crash before that commit loses neither: Telegram delivers the update again. On
+    locks are fair), ``App`` records the update's id in the transaction of the change it
+    makes (``storage.updates``), so a crash before that commit loses neither: Telegram
+    delivers the update again. An id already recorded makes ``App`` change and answer
+    nothing, and the gate drops the update; an update this process handled recently is
+    dropped before its work starts. There is no separate look-up of the id before the
+    work: it was a transaction of its own on every update (a tenth of the statements on
+    the hot path), for the rare retry that ``App`` catches anyway. On
     PostgreSQL the user's advisory lock is held too, from the check until the replies are
     sent, so another worker's update of the same user waits and answers after this one.
     After an update that queued a push due now (a claim for the supplier...),
@@ -601,6 +602,10 @@ class UpdateGate:
         self.after_update: Any = None  # a callable, set once the dispatcher exists
         self.duplicates = 0
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Ids this process recorded lately: a webhook retry of one is dropped without
+        # running its work again (a refused upload would be refused twice).
+        self._recent: deque[int] = deque(maxlen=RECENT_UPDATES)
+        self._recent_ids: set[int] = set()
 
     def _lock(self, user_id: int) -> asyncio.Lock:
         lock = self._locks.get(user_id)
@@ -619,25 +624,37 @@ class UpdateGate:
                     try:
                         if user_id is not None:
                             await held.enter_async_context(user_lock(self.app.db, user_id))
-                        fresh = not await update_seen(self.app.sessions, update_id)
                     except BaseException:
                         _discard(work)
                         raise
-                    if not fresh:
+                    if update_id in self._recent_ids:
                         _discard(work)
-                        self.duplicates += 1
-                        log.info("update %s was already handled; dropped", update_id)
-                        return None
+                        return self._dropped(update_id)
                     with updates.handling(update_id) as claim, outbox.watching() as pushes:
                         result = await work
-                    if not claim.recorded:  # it never reached App (or App failed)
-                        await claim_update(self.app.sessions, update_id, self.app.clock.now())
+                    # Not recorded: it never reached App, App failed, or App found the id
+                    # recorded already (by this process before a restart, or another worker).
+                    if not claim.recorded and not await claim_update(
+                        self.app.sessions, update_id, self.app.clock.now()
+                    ):
+                        return self._dropped(update_id)
+                    self._remember(update_id)
             finally:
                 if lock is not None:
                     lock.release()
         if self.after_update is not None and pushes.due_now:
             self.after_update()
         return result
+
+    def _dropped(self, update_id: int) -> None:
+        self.duplicates += 1
+        log.info("update %s was already handled; dropped", update_id)
+
+    def _remember(self, update_id: int) -> None:
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_ids.discard(self._recent[0])
+        self._recent.append(update_id)
+        self._recent_ids.add(update_id)
 
 
 # -- command menus -------------------------------------------------------------------------
