@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_one_hop import one_hop_dbapi
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -32,9 +34,12 @@ def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> As
     ``TRADEGUARD_DB_MAX_OVERFLOW`` (per process: several workers each have their own)."""
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
-        in_memory = make_url(url).database in (None, "", ":memory:")  # one shared connection
+        parsed = make_url(url)
+        in_memory = parsed.database in (None, "", ":memory:")  # one shared connection
+        # One trip to aiosqlite's thread per statement instead of four (see the module).
+        driver = {"module": one_hop_dbapi()} if parsed.get_driver_name() == "aiosqlite" else {}
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, **({} if in_memory else pool)
+            url, connect_args={"timeout": 30}, **driver, **({} if in_memory else pool)
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
