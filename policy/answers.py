@@ -140,6 +140,8 @@ def check_customisation(text: str | None) -> str:
     _refuse_placeholder(answer, "customisation_vague", CUSTOMISATION_EXAMPLE)
     _refuse_vague(answer, CUSTOMISATION_EXAMPLE)
     _refuse_colour_word(answer, CUSTOMISATION_EXAMPLE)
+    if not re.search(r"[^\W\d_]", answer):  # "12345": a figure, but of which change?
+        raise SpecError("customisation_vague", {"text": answer}, CUSTOMISATION_EXAMPLE)
     if _ADDED_MARK.search(answer) and not _FIGURE.search(answer):
         raise SpecError("customisation_vague", {"text": answer}, CUSTOMISATION_EXAMPLE)
     return answer

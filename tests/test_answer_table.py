@@ -217,6 +217,8 @@ TABLE: list[tuple[str, str, str, str | None]] = [
     ("customisation", "thread red", "colour_without_code", None),
     ("customisation", "nice logo", "vague", None),
     ("customisation", "x", "customisation_vague", None),
+    ("customisation", "12345", "customisation_vague", None),
+    ("customisation", "5 - 3", "customisation_vague", None),
     ("customisation", "logo printed", "customisation_vague", None),
     ("customisation", "embroidered monogram on the cuff", "customisation_vague", None),
     ("customisation", "printed logo 4 x 2 cm on the front", OK, None),
