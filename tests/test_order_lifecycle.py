@@ -92,6 +92,9 @@ async def test_a_contract_needs_both_parties_before_payment(
     assert "Contract version 1" in shown and first.sha256 in shown
     assert "Waiting for your acceptance." in shown
     assert "Choose how to pay" not in chat.buttons()
+    buyer = await buyer_of(app, order_id)
+    assert buyer.display_name  # the supplier knows whom the order is for
+    assert f"You are the supplier of this order, for {buyer.display_name}." in shown
 
     # They ask for changes, with a reason; the order is the buyer's draft again.
     await chat.press("Ask for changes")
@@ -372,3 +375,11 @@ async def test_no_overdue_shipment_reminder_once_the_buyer_has_claimed(
             )
         ).all()
     assert [row.status for row in overdue] == [ReminderStatus.CANCELLED]
+
+
+async def buyer_of(app: App, order_id: int) -> User:
+    order = await get_order(app, order_id)
+    async with app.sessions() as session:
+        buyer = await session.get(User, order.buyer_id)
+        assert buyer is not None
+        return buyer

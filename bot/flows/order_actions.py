@@ -18,7 +18,7 @@ from bot.flows.order_text import order_title, supplier_line
 from bot.flows.order_view import SETTLED, dispute_of
 from bot.flows.pay import not_found
 from bot.flows.refusals import log_refusal
-from bot.flows.replies import Reply
+from bot.flows.replies import Reply, esc
 from bot.i18n import _, moment, ngettext
 from bot.services import amendments, cancellation, contracts, supplier_orders
 from bot.services import orders as service
@@ -40,8 +40,14 @@ async def load(ctx: Ctx) -> tuple[Order, Supplier, Side]:
     return order, await service.supplier_of(ctx.session, order), side
 
 
-def party_line(order: Order, supplier: Supplier, side: Side) -> str:
+def party_line(supplier: Supplier, side: Side, buyer: User | None) -> str:
+    """Who the other party is: the supplier's listing for the buyer, the buyer's name for
+    the supplier (none once the buyer has had their data erased)."""
     if side == "supplier":
+        if buyer is not None and buyer.display_name:
+            return _("You are the supplier of this order, for {buyer}.").format(
+                buyer=esc(buyer.display_name)
+            )
         return _("You are the supplier of this order.")
     return supplier_line(supplier)
 

@@ -23,7 +23,7 @@ from bot.i18n import _, day, lazy_gettext, moment, ngettext
 from bot.services import orders as service
 from bot.services import supplier_orders
 from policy import days_left, is_open
-from storage.models import Order, OrderStatus
+from storage.models import Order, OrderStatus, User
 
 DISPUTE_FLOW = order_actions.DISPUTE_FLOW
 
@@ -120,9 +120,10 @@ async def ask_detail(ctx: Ctx) -> Prompt:
     asking = order_actions.question(ctx, order, supplier)
     if asking is not None:
         return asking
+    buyer = await ctx.session.get(User, order.buyer_id) if side == "supplier" else None
     lines = [
         f"<b>{order_title(order, supplier)}</b>",
-        order_actions.party_line(order, supplier, side),
+        order_actions.party_line(supplier, side, buyer),
         *terms_lines(order, await rate_for(ctx.session, order, supplier)),
         _("Status: {status}").format(status=order_status(order)),
     ]
