@@ -73,7 +73,12 @@ async def test_the_asked_supplier_answers_with_a_file_and_the_team_then_decides(
     assert "sent to the supplier" in sent and "message for sam" in sent
     assert "The dispute team asks you about dispute #1" in sent and QUESTION in sent
 
-    # While the question is open the file is shown but no decision can be made.
+    # While the question is open the queue says so, and the file is shown but no
+    # decision can be made.
+    await chat.say("/queue")
+    [listed] = chat.buttons()
+    assert listed.startswith(f"#{dispute_id} · escalated")
+    assert "· waits for the supplier until" in listed
     shown = await chat.say(f"/queue {dispute_id}")
     assert "The dispute team asked the supplier on" in shown
     assert "waits for the supplier's answer" in shown and "/ask 1" in shown
@@ -184,6 +189,9 @@ async def test_reminder_then_lapse_tells_the_team_and_frees_the_decision(
     await chat.say("/as supplier sam")
     assert "The time to answer this question" in await chat.say(f"/inform {dispute_id}")
     await chat.say("/as team tess")
+    await chat.say("/queue")
+    [listed] = chat.buttons()
+    assert listed.startswith(f"#{dispute_id} · escalated") and "waits" not in listed
     shown = await chat.say(f"/queue {dispute_id}")
     assert "Not answered by" in shown and "Refund decided" in shown
 

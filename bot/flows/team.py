@@ -68,19 +68,26 @@ async def open_file(ctx: Ctx, dispute: Dispute) -> None:
         raise refused(exc) from None
 
 
+async def _queue_label(ctx: Ctx, dispute: Dispute) -> str:
+    label = _("#{id} · escalated {date} · asks {amount}").format(
+        id=dispute.id,
+        date=day(dispute.escalated_at) if dispute.escalated_at else "",
+        amount=show(disputes.requested_money(dispute)),
+    )
+    # A file whose question to a party is still open cannot be decided yet: say so in
+    # the list, so the team picks one it can close.
+    request = await info_state.open_request(ctx.session, dispute, ctx.now)
+    if request is None:
+        return label
+    due = day(request.due_at)
+    if request.party == "buyer":
+        return _("{label} · waits for the buyer until {date}").format(label=label, date=due)
+    return _("{label} · waits for the supplier until {date}").format(label=label, date=due)
+
+
 async def ask_pick(ctx: Ctx) -> Prompt:
     choices = [
-        [
-            Choice(
-                _("#{id} · escalated {date} · asks {amount}").format(
-                    id=d.id,
-                    date=day(d.escalated_at) if d.escalated_at else "",
-                    amount=show(disputes.requested_money(d)),
-                ),
-                d.id,
-            )
-        ]
-        for d in await disputes.queue(ctx.session)
+        [Choice(await _queue_label(ctx, d), d.id)] for d in await disputes.queue(ctx.session)
     ]
     return Prompt(text=_("Escalated disputes, oldest first. Which file?"), choices=choices)
 
