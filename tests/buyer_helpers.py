@@ -157,7 +157,19 @@ async def ship_order(chat: ChatDriver, order_id: int, tracking: str = "MSKU12345
     await chat.press("Today")
     await chat.say("Maersk")
     review = await chat.say(tracking)
+    if "inspection before loading" in review:  # the contract asks for one: its report
+        review = await chat.say(f"/file {inspection_report_file()}")
     assert "Shipping mode (from the contract)" in review, review
     done = await chat.press("Yes, it has shipped")
     await as_buyer(chat)
     return done
+
+
+INSPECTION_REPORT_PDF = b"%PDF-1.4\n% SGS pre-shipment inspection report: passed\n%%EOF\n"
+
+
+def inspection_report_file(name: str = "sgs-report.pdf") -> Path:
+    """An inspector's report, in the working directory (tmp, see ``files_in_tmp``)."""
+    path = Path(name).resolve()
+    path.write_bytes(INSPECTION_REPORT_PDF)
+    return path

@@ -42,6 +42,12 @@ SPEC: dict[str, dict[str, Any]] = {
     "coverage": {"display": "Post-delivery: the whole payment is covered", "type": "post_delivery"},
 }
 
+INSPECTED_BEFORE_LOADING: dict[str, Any] = {
+    "display": "Before loading, by SGS",
+    "timing": "before_loading",
+    "provider": "sgs",
+}
+
 
 async def user_id(app: App, name: str, now: datetime) -> int:
     """The user row behind a terminal name (created as if they had written to the bot)."""
@@ -73,6 +79,7 @@ async def make_order(
     received_at: datetime | None = None,
     auto_confirmed_at: datetime | None = None,
     uses_programme: bool = True,
+    spec: dict[str, Any] | None = None,
 ) -> int:
     """A paid order from ``buyer`` to a supplier with a ``limit`` assurance limit.
 
@@ -94,7 +101,7 @@ async def make_order(
             status=status,
             amount=Decimal(amount),
             currency="USD",
-            spec=SPEC,
+            spec=spec or SPEC,
             shipping_mode=shipping_mode,
             delivery_deadline=delivery_deadline or now - timedelta(days=20),
             coverage_type="post_delivery",

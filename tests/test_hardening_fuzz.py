@@ -54,7 +54,7 @@ from emulator.formatting import EntityParseError, parse_html
 from storage.db import upgrade_database_async
 from storage.models import Conversation, Dispute, Order, OrderStatus, User
 from tests.conftest import START
-from tests.dispute_helpers import make_order
+from tests.dispute_helpers import INSPECTED_BEFORE_LOADING, SPEC, make_order
 from tests.fuzz_inputs import Fuzz, fuzz_inputs, resolve
 from tests.hardening_helpers import (
     Action,
@@ -160,6 +160,19 @@ SHIP: Path = [
     ("ship", "date", Pick(lambda value, c: isinstance(value, str))),
     ("ship", "carrier", Say("Maersk")),
     ("ship", "tracking", Say("MSKU1234567")),
+    ("ship", "review", Pick("yes")),
+]
+REPORT_PHOTO = Attachment(
+    "report-photo",
+    kind="photo",
+    file_unique_id="report-photo",
+    mime_type="image/jpeg",
+    size=60_000,
+    head=b"\xff\xd8\xff\xe0",
+)
+SHIP_INSPECTED: Path = [
+    *SHIP[:5],  # to the tracking number
+    ("ship", "report", Upload(REPORT_PHOTO)),  # a photo of the inspector's report
     ("ship", "review", Pick("yes")),
 ]
 SUPPLIER: Path = [
@@ -360,7 +373,9 @@ async def a_claim(fuzzer: Fuzzer, tag: str) -> tuple[Person, Person, dict[str, A
     return buyer, Person(fuzzer.app, f"fuzz-{tag}-supplier"), context
 
 
-async def an_order_to_ship(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
+async def an_order_to_ship(
+    fuzzer: Fuzzer, tag: str, spec: dict[str, Any] | None = None
+) -> tuple[Person, dict[str, Any]]:
     """The supplier's side of a paid order: they are the account bound to its entry."""
     supplier = Person(fuzzer.app, f"fuzz-{tag}-supplier", language=fuzzer.locale)
     context: dict[str, Any] = {"tag": tag}
@@ -371,8 +386,14 @@ async def an_order_to_ship(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, 
         amount="5000",
         status=OrderStatus.AWAITING_SHIPMENT,
         delivery_deadline=fuzzer.clock.now() + timedelta(days=60),
+        spec=spec,
     )
     return supplier, context
+
+
+async def an_inspected_order_to_ship(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
+    """As ``an_order_to_ship``, under a contract with an inspection before loading."""
+    return await an_order_to_ship(fuzzer, tag, {**SPEC, "inspection": INSPECTED_BEFORE_LOADING})
 
 
 async def a_claim_to_answer(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
@@ -418,6 +439,7 @@ SCENARIOS = (
     Scenario("pay", confirmed_orders, PAY),
     Scenario("orders", confirmed_orders, ORDERS),
     Scenario("ship", an_order_to_ship, SHIP),
+    Scenario("ship_inspected", an_inspected_order_to_ship, SHIP_INSPECTED),
     Scenario("supplier", nobody_yet, SUPPLIER),
     Scenario("approve", a_registration_to_review, APPROVE),
     Scenario("dispute_late", a_paid_order, DISPUTE_LATE),

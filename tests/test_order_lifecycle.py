@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -17,11 +18,12 @@ from bot.clock import FrozenClock
 from bot.flows.replies import Incoming, Sender
 from bot.flows.tokens import shortcut_token
 from bot.handlers.terminal import terminal_user_id
-from bot.services import contracts, order_log, reminders
+from bot.services import contracts, order_log, reminders, supplier_orders
 from storage.models import (
     ContractVersion,
     Dispute,
     DisputeStatus,
+    OrderEvent,
     OrderStatus,
     Reminder,
     ReminderStatus,
@@ -35,6 +37,7 @@ from tests.buyer_helpers import (
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
     get_order,
+    inspection_report_file,
     pdf_text,
     saved_files,
     ship_order,
@@ -297,15 +300,12 @@ async def test_a_paid_order_is_cancelled_only_with_the_other_partys_agreement(
 async def test_the_supplier_corrects_a_shipping_answer_from_the_review(
     chat: ChatDriver, app: App
 ) -> None:
-    order_id = await agreed_order(chat, app)
-    await pay(chat, order_id)
-    await as_supplier(chat)
-    await chat.say(f"/orders {order_id}")
-    await chat.press("Mark as shipped")
-    await chat.press("Today")
-    await chat.say("Maersk")
+    order_id = await shipping_started(chat, app)
     review = await chat.say("MSKU0000000")
+    assert "Step 4 of 4" in review  # the contract has an inspection before loading
+    review = await chat.say(f"/file {inspection_report_file()}")
     assert "Tracking number: MSKU0000000" in review
+    assert "Inspection report: sgs-report.pdf" in review
     await chat.press("Change the tracking number")
     review = await chat.say("MSKU7654321")
     assert "Tracking number: MSKU7654321" in review, review  # back on the review, corrected
@@ -313,6 +313,38 @@ async def test_the_supplier_corrects_a_shipping_answer_from_the_review(
     await chat.press("Yes, it has shipped")
     order = await get_order(app, order_id)
     assert order.status == OrderStatus.SHIPPED and order.tracking_number == "MSKU7654321"
+
+
+async def test_goods_inspected_before_loading_ship_with_the_report_the_buyer_receives(
+    chat: ChatDriver, app: App, tmp_path: Path
+) -> None:
+    order_id = await shipping_started(chat, app)  # the contract: SGS inspects before loading
+    asked = await chat.say("MSKU0000000")
+    assert "inspection before loading" in asked and "report" in asked
+    # Not a report: a sentence, then a program dressed as a PDF.
+    refused = await chat.say("passed, all fine")
+    assert "Please send the inspection report as a file" in refused
+    fake = tmp_path / "report.pdf"
+    fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 60)
+    refused = await chat.say(f"/file {fake}")
+    assert "Please send the inspection report as a file" in refused
+    review = await chat.say(f"/file {inspection_report_file()}")
+    assert "Inspection report: sgs-report.pdf" in review
+    before = chat.buffer.tell()
+    await chat.press("Yes, it has shipped")
+    pushed = chat.buffer.getvalue()[before:]
+
+    # Kept with the order, in the record, and sent to the buyer with the shipping notice.
+    async with app.sessions() as session:
+        order = await get_order(app, order_id)
+        report = await supplier_orders.inspection_report(session, order)
+        assert report is not None and report.file_name == "sgs-report.pdf"
+        shipped = await session.scalar(
+            select(OrderEvent).where(OrderEvent.order_id == order_id, OrderEvent.kind == "shipped")
+        )
+        assert shipped is not None and shipped.payload["inspection_report"] == "sgs-report.pdf"
+    assert "has shipped" in pushed and "inspection report from before loading is attached" in pushed
+    assert f"(file attached: {report.telegram_file_id})" in pushed
 
 
 async def test_receipt_is_confirmed_by_the_clock_for_a_buyer_who_blocked_the_bot(
@@ -383,3 +415,15 @@ async def buyer_of(app: App, order_id: int) -> User:
         buyer = await session.get(User, order.buyer_id)
         assert buyer is not None
         return buyer
+
+
+async def shipping_started(chat: ChatDriver, app: App) -> int:
+    """A paid order the supplier is marking shipped, up to its tracking number."""
+    order_id = await agreed_order(chat, app)
+    await pay(chat, order_id)
+    await as_supplier(chat)
+    await chat.say(f"/orders {order_id}")
+    await chat.press("Mark as shipped")
+    await chat.press("Today")
+    await chat.say("Maersk")
+    return order_id

@@ -122,13 +122,19 @@ async def test_buyer_and_supplier_from_order_to_claim_window(
         await emu.send_text(sam.user, "Maersk")
         await sam.wait_for("tracking number")
         await emu.send_text(sam.user, "MSKU 123 4567")
+        # The contract has SGS inspect before loading: the goods leave with the report.
+        await sam.wait_for("inspection before loading")
+        await emu.send_document(sam.user, b"%PDF-1.4 SGS inspection: passed", "sgs-report.pdf")
         review = await sam.wait_for("mark it shipped?")
         assert "Shipping mode (from the contract): Sea freight" in texts(review)
+        assert "Inspection report: sgs-report.pdf" in texts(review)
         await press(sam, review, "Yes, it has shipped")
         await sam.wait_for("is marked shipped; the buyer has been told")
 
         shipped = await seen(emu, alice, "has shipped.")
         assert "by Maersk (Sea freight), tracking number MSKU1234567" in texts(shipped)
+        assert "inspection report from before loading is attached" in texts(shipped)
+        assert shipped["document"]["file_name"] == "sgs-report.pdf"  # the supplier's file
 
         # Nobody confirms receipt: the clock does, at the rules' time for sea freight.
         clock.advance(timedelta(days=61))

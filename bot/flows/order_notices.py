@@ -9,6 +9,7 @@ service, at the row's due time: the moment the rules give for the shipping mode.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from bot.flows.order_text import order_title
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, day, moment, ngettext
-from bot.services import amendments, contracts, reminders
+from bot.services import amendments, contracts, reminders, supplier_orders
 from bot.services import orders as service
 from policy import ShippingMode
 from storage.models import Order, OrderStatus, Reminder, Supplier
@@ -175,7 +176,10 @@ async def order_shipped(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
         return None
     order, supplier = found
     mode = shipping_label(ShippingMode(order.shipping_mode or "sea"))
-    return _reply(
+    report = await supplier_orders.inspection_report(ctx.session, order)
+    attached = _("The inspection report from before loading is attached: check it now.")
+    report_lines = [attached] if report is not None else []
+    reply = _reply(
         ctx,
         order,
         _("<b>{title}</b> has shipped.").format(title=order_title(order, supplier)),
@@ -191,7 +195,9 @@ async def order_shipped(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
             "When the goods arrive, check them against the specification and confirm receipt "
             "in the order. If you do not, the platform confirms it automatically."
         ),
+        *report_lines,
     )
+    return replace(reply, file_id=report.telegram_file_id) if report is not None else reply
 
 
 def order_not_shipped(order: Order) -> bool:

@@ -1,6 +1,10 @@
-"""The supplier marks an order shipped: the day it left, the carrier, the tracking number.
+"""The supplier marks an order shipped: the day it left, the carrier, the tracking number,
+and, when the contract has a third-party inspection before loading, the inspector's report.
 
-The shipping mode is the contract's, not asked again. The buyer is told at once, with
+The shipping mode is the contract's, not asked again. The report is kept with the order
+(``Evidence``, item ``inspection_report``), named in the order's record, and sent to the
+buyer with the shipping notice: the buyer sees the inspection's result before the goods
+arrive, and a later claim can point to it. The buyer is told at once, with
 the carrier and tracking number, and the platform will confirm receipt by itself at the
 moment the rules give for that mode if the buyer does not (``bot.flows.order_notices``).
 """
@@ -8,6 +12,7 @@ moment the rules give for that mode if the buyer does not (``bot.flows.order_not
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from bot.flows.base import Answer, Choice, Ctx, Flow, Goto, Invalid, Prompt, Step
 from bot.flows.order_items import shipping_label
@@ -17,10 +22,12 @@ from bot.flows.pay import not_found
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
+from bot.flows.uploads import fit_to_keep
 from bot.i18n import _, day, moment
 from bot.services import orders, supplier_orders
 from policy import PolicyError, ShippingMode
 from policy.dates import parse_date
+from policy.evidence_files import acceptable
 from storage.models import Order, OrderStatus
 
 
@@ -47,6 +54,7 @@ async def shippable(ctx: Ctx, raw: object) -> Order:
 async def start(ctx: Ctx) -> None:
     order = await shippable(ctx, ctx.arg.strip())
     ctx.data["order_id"] = order.id
+    ctx.data["needs_report"] = supplier_orders.needs_inspection_report(order)
 
 
 def _bad(reason: str) -> str:
@@ -55,6 +63,9 @@ def _bad(reason: str) -> str:
         "before_payment": _("That is before the order was paid: give the day the goods left."),
         "carrier": _("Please give the carrier's name, up to 64 characters."),
         "tracking": _("Please give the tracking number, up to 64 characters."),
+        "inspection_report": _(
+            "The contract asks for an inspection before loading: please send its report."
+        ),
     }
     return texts.get(reason, _("This answer cannot be used."))
 
@@ -112,6 +123,44 @@ async def take_tracking(ctx: Ctx, answer: Answer) -> str:
     return tracking
 
 
+async def ask_report(ctx: Ctx) -> Prompt:
+    return Prompt(
+        text=_(
+            "The contract asks for a third-party inspection before loading. Send the "
+            "inspector's report as a file (PDF or a photo of it): the buyer receives it "
+            "with the shipping notice, and it is kept with the order."
+        ),
+        accepts_file=True,
+    )
+
+
+async def take_report(ctx: Ctx, answer: Answer) -> dict[str, Any]:
+    if answer.attachment is None:
+        raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
+    attachment = fit_to_keep(answer.attachment)
+    limit = ctx.app.settings.max_upload_bytes
+    if attachment.size is not None and attachment.size > limit:
+        raise Invalid(
+            _("That file is too large ({size} MB at most).").format(size=limit // (1024 * 1024))
+        )
+    if attachment.kind == "document" and not acceptable(
+        attachment.mime_type, attachment.file_name, attachment.head
+    ):
+        log_refusal(ctx, "inspection report type", (attachment.file_name, attachment.mime_type))
+        raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
+    return {
+        "file_id": attachment.file_id,
+        "file_unique_id": attachment.file_unique_id,
+        "file_name": attachment.file_name,
+        "mime_type": attachment.mime_type,
+        "size": attachment.size,
+    }
+
+
+def _report_name(report: dict[str, Any]) -> str:
+    return esc(report.get("file_name") or _("photo"))
+
+
 async def ask_review(ctx: Ctx) -> Prompt:
     # Shown again after a refused answer even if the order moved on meanwhile: the
     # status is checked when the answer comes, not here.
@@ -120,6 +169,11 @@ async def ask_review(ctx: Ctx) -> Prompt:
     )
     supplier = await orders.supplier_of(ctx.session, order)
     mode = ShippingMode(order.shipping_mode or "sea")
+    report = ctx.data.get("report")
+    report_line = (
+        [_("Inspection report: {name}").format(name=_report_name(report))] if report else []
+    )
+    report_row = [[Choice(_("Change the inspection report"), "report")]] if report else []
     return Prompt(
         text="\n".join(
             [
@@ -130,6 +184,7 @@ async def ask_review(ctx: Ctx) -> Prompt:
                     tracking=esc(ctx.data["tracking"])
                 ),
                 _("Shipping mode (from the contract): {mode}").format(mode=shipping_label(mode)),
+                *report_line,
             ]
         ),
         choices=[
@@ -139,6 +194,7 @@ async def ask_review(ctx: Ctx) -> Prompt:
                 Choice(_("Change the carrier"), "carrier"),
                 Choice(_("Change the tracking number"), "tracking"),
             ],
+            *report_row,
         ],
         accepts_text=False,
     )
@@ -146,7 +202,8 @@ async def ask_review(ctx: Ctx) -> Prompt:
 
 async def take_review(ctx: Ctx, answer: Answer) -> str:
     await shippable(ctx, ctx.data["order_id"])
-    if answer.pressed and answer.choice in ("date", "carrier", "tracking"):
+    changes = ("date", "carrier", "tracking", *(("report",) if ctx.data.get("report") else ()))
+    if answer.pressed and answer.choice in changes:
         return Goto(str(answer.choice), then_return=True)
     if not answer.pressed or answer.choice != "yes":
         raise Invalid(_("Please choose with the buttons, or /back to change an answer."))
@@ -156,6 +213,7 @@ async def take_review(ctx: Ctx, answer: Answer) -> str:
 async def finish(ctx: Ctx) -> list[Reply]:
     order = await shippable(ctx, ctx.data["order_id"])
     supplier = await orders.supplier_of(ctx.session, order)
+    report = ctx.data.get("report")
     try:
         auto_at = await supplier_orders.mark_shipped(
             ctx.session,
@@ -168,6 +226,7 @@ async def finish(ctx: Ctx) -> list[Reply]:
             today=today_for(ctx),
             carrier=ctx.data["carrier"],
             tracking=ctx.data["tracking"],
+            report=supplier_orders.ReportFile(**report) if report else None,
         )
     except supplier_orders.BadShipment as err:
         raise Invalid(_bad(err.reason)) from None
@@ -188,6 +247,10 @@ async def finish(ctx: Ctx) -> list[Reply]:
     ]
 
 
+def _needs_report(ctx: Ctx) -> bool:
+    return bool(ctx.data.get("needs_report"))
+
+
 FLOWS = [
     Flow(
         name="ship",
@@ -195,6 +258,7 @@ FLOWS = [
             Step("date", ask_date, take_date),
             Step("carrier", ask_carrier, take_carrier),
             Step("tracking", ask_tracking, take_tracking),
+            Step("report", ask_report, take_report, when=_needs_report),
             Step("review", ask_review, take_review, counted=False),
         ),
         start=start,

@@ -9,6 +9,7 @@ told to the buyer through the outbox. Like every service, these never commit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -17,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import amendments, contracts, order_log, reminders
 from bot.services.orders import MAX_ID, OrderNotFound, WrongStatus
-from policy import Rules, ShippingMode
-from storage.models import ContractVersion, Order, OrderStatus, Supplier, User
+from policy import InspectionTiming, Rules, ShippingMode
+from storage.models import ContractVersion, Evidence, Order, OrderStatus, Supplier, User
 
 Side = Literal["buyer", "supplier"]
 MAX_REASON = 500
@@ -32,6 +33,36 @@ class BadShipment(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+INSPECTION_REPORT = "inspection_report"  # Evidence.item of the report the goods ship with
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """The inspection report as Telegram holds it (values already fit to keep)."""
+
+    file_id: str
+    file_unique_id: str | None
+    file_name: str | None
+    mime_type: str | None
+    size: int | None
+
+
+def needs_inspection_report(order: Order) -> bool:
+    """The contract asks for a third-party inspection before loading (ch3): the goods
+    leave with its report, which the buyer receives with the shipping notice."""
+    inspection = (order.spec or {}).get("inspection") or {}
+    return bool(inspection.get("timing") == InspectionTiming.BEFORE_LOADING)
+
+
+async def inspection_report(session: AsyncSession, order: Order) -> Evidence | None:
+    return await session.scalar(
+        select(Evidence)
+        .where(Evidence.order_id == order.id, Evidence.item == INSPECTION_REPORT)
+        .order_by(Evidence.id.desc())
+        .limit(1)
+    )
 
 
 def _mine(user: User):  # type: ignore[no-untyped-def]
@@ -213,15 +244,33 @@ async def mark_shipped(
     today: date,
     carrier: str,
     tracking: str,
+    report: ReportFile | None = None,
     days_before: tuple[int, ...] = (7, 3, 1, 0),
 ) -> datetime:
-    """AWAITING_SHIPMENT -> SHIPPED by the supplier; the shipping mode is the contract's.
-    Returns when receipt will be confirmed automatically if the buyer stays silent."""
+    """AWAITING_SHIPMENT -> SHIPPED by the supplier; the shipping mode is the contract's,
+    and an inspection before loading is on record with its report. Returns when receipt
+    will be confirmed automatically if the buyer stays silent."""
     _supplier_only(side, order)
     if order.status != OrderStatus.AWAITING_SHIPMENT:
         raise WrongStatus(order, (OrderStatus.AWAITING_SHIPMENT,))
     carrier, tracking = " ".join(carrier.split()), "".join(tracking.split())
     check_shipment(order, today, ship_date, carrier, tracking)
+    if needs_inspection_report(order) and report is None:
+        raise BadShipment("inspection_report")
+    if report is not None:
+        session.add(
+            Evidence(
+                owner_id=actor.id,
+                order_id=order.id,
+                item=INSPECTION_REPORT,
+                telegram_file_id=report.file_id,
+                file_unique_id=report.file_unique_id,
+                file_name=report.file_name,
+                mime_type=report.mime_type,
+                size_bytes=report.size,
+                created_at=now,
+            )
+        )
     mode = ShippingMode(order.shipping_mode or "sea")
     order.status = OrderStatus.SHIPPED
     order.shipped_at = now
@@ -240,6 +289,7 @@ async def mark_shipped(
         carrier=carrier,
         tracking=tracking,
         mode=mode.value,
+        **({"inspection_report": report.file_name or report.file_id} if report else {}),
     )
     await reminders.cancel_for_order(
         session, order_id=order.id, kinds=(reminders.SHIPMENT_OVERDUE,)
