@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,13 +36,6 @@ async def record(session: AsyncSession, update_id: int, now: datetime) -> bool:
     )
     result = await session.execute(statement)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-async def seen(session: AsyncSession, update_id: int) -> bool:
-    found = await session.scalar(
-        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
-    )
-    return found is not None
 
 
 async def forget_old(session: AsyncSession, now: datetime) -> int:

@@ -11,8 +11,7 @@ from bench.statements import StatementCounter
 from bot.app import App
 from bot.flows.replies import Incoming, Sender
 from bot.handlers.telegram_common import UpdateGate
-from storage import updates
-from storage.models import Conversation, User
+from storage.models import Conversation, ProcessedUpdate, User
 
 KIM = 4242
 
@@ -23,7 +22,10 @@ class Killed(BaseException):
 
 async def recorded(app: App, update_id: int) -> bool:
     async with app.sessions() as session:
-        return await updates.seen(session, update_id)
+        found = await session.scalar(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+        )
+        return found is not None
 
 
 async def conversations(app: App) -> int:

@@ -31,7 +31,7 @@ from bot.flows.order_items import (
 from bot.flows.order_text import money_data, order_money, show, supplier_money
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.replies import Attachment, esc
-from bot.flows.uploads import fit_to_keep
+from bot.flows.uploads import fit_to_keep, refuse_too_large
 from bot.i18n import _, ngettext, percent
 from bot.services import orders
 from policy import (
@@ -221,11 +221,7 @@ def _dimensions(value: Dimensions) -> dict[str, Any]:
 
 
 async def _store_file(ctx: Ctx, item: str, attachment: Attachment) -> int:
-    limit = ctx.app.settings.max_upload_bytes
-    if attachment.size is not None and attachment.size > limit:
-        raise Invalid(
-            _("That file is too large ({size} MB at most).").format(size=limit // (1024 * 1024))
-        )
+    refuse_too_large(attachment, ctx.app.settings.max_upload_bytes)
     order = await draft_order(ctx)
     evidence = await orders.attach_file(
         ctx.session,

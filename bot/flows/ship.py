@@ -22,7 +22,7 @@ from bot.flows.pay import not_found
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
-from bot.flows.uploads import fit_to_keep
+from bot.flows.uploads import fit_to_keep, refuse_too_large
 from bot.i18n import _, day, moment
 from bot.services import orders, supplier_orders
 from policy import PolicyError, ShippingMode
@@ -138,11 +138,7 @@ async def take_report(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if answer.attachment is None:
         raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
     attachment = fit_to_keep(answer.attachment)
-    limit = ctx.app.settings.max_upload_bytes
-    if attachment.size is not None and attachment.size > limit:
-        raise Invalid(
-            _("That file is too large ({size} MB at most).").format(size=limit // (1024 * 1024))
-        )
+    refuse_too_large(attachment, ctx.app.settings.max_upload_bytes)
     if attachment.kind == "document" and not acceptable(
         attachment.mime_type, attachment.file_name, attachment.head
     ):

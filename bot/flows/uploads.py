@@ -50,3 +50,11 @@ def fit_to_keep(attachment: Attachment) -> Attachment:
         mime_type=mime if mime and len(mime) <= MAX_MIME and _MIME.fullmatch(mime) else None,
         size=size if size is not None and size >= 0 else None,
     )
+
+
+def refuse_too_large(attachment: Attachment, limit: int) -> None:
+    """``Invalid`` for a file over ``limit`` bytes (the size Telegram reports)."""
+    if attachment.size is not None and attachment.size > limit:
+        raise Invalid(
+            _("That file is too large ({size} MB at most).").format(size=limit // (1024 * 1024))
+        )
