@@ -72,41 +72,44 @@ class App:
         return lock
 
     async def handle(self, incoming: Incoming) -> Outcome:
+        """The update's outcome with its documents made (the terminal chat shows it whole)."""
+        return await self.make_documents(await self.answer(incoming))
+
+    async def answer(self, incoming: Incoming) -> Outcome:
+        """The update's change, committed, and its replies; a document (the contract PDF)
+        is still a ``draft`` to make with ``make_document``. A runtime sends the replies
+        before it at once, so "the order is confirmed" does not wait for the rendering."""
         incoming = storable(incoming)
         sender = incoming.sender
         async with self._lock_for(sender.telegram_id):
             claim = updates.pending()
             try:
-                outcome = await self._handle_in_transaction(incoming)
+                return await self._handle_in_transaction(incoming)
             except Exception:
                 if claim is not None:
                     claim.recorded = False  # rolled back with the rest
                 # The traceback goes to the operator's log only; the user gets a sentence.
                 log.exception("update from %s failed; rolled back", sender.telegram_id)
-                outcome = await self._after_failure(incoming)
-            # Committed: now the documents, with no transaction open.
-            return await self._make_documents(outcome)
+                return await self._after_failure(incoming)
 
-    async def _make_documents(self, outcome: Outcome) -> Outcome:
+    async def make_documents(self, outcome: Outcome) -> Outcome:
         if not any(reply.draft is not None for reply in outcome.replies):
             return outcome
-        replies = []
-        for reply in outcome.replies:
-            draft = reply.draft
-            if draft is None:
-                replies.append(reply)
-                continue
-            try:
-                content, complete = await self.workers.run(draft.make)
-            except Exception:  # the update's change is committed: say so, not "sorry"
-                log.exception("the document %s could not be made", draft.file_name)
-                text = f"{reply.text}\n{draft.failed_note}"
-                replies.append(replace(reply, text=text, draft=None))
-                continue
-            text = reply.text if complete else f"{reply.text}\n{draft.incomplete_note}"
-            document = draft.finished(content, complete)
-            replies.append(replace(reply, text=text, document=document, draft=None))
-        return replace(outcome, replies=replies)
+        return replace(outcome, replies=[await self.make_document(r) for r in outcome.replies])
+
+    async def make_document(self, reply: Reply) -> Reply:
+        """The reply with its draft rendered in the worker, outside any transaction (the
+        change it reports is committed: a failure says so instead of "sorry")."""
+        draft = reply.draft
+        if draft is None:
+            return reply
+        try:
+            content, complete = await self.workers.run(draft.make)
+        except Exception:
+            log.exception("the document %s could not be made", draft.file_name)
+            return replace(reply, text=f"{reply.text}\n{draft.failed_note}", draft=None)
+        text = reply.text if complete else f"{reply.text}\n{draft.incomplete_note}"
+        return replace(reply, text=text, document=draft.finished(content, complete), draft=None)
 
     async def _after_failure(self, incoming: Incoming) -> Outcome:
         """A generic apology in the user's language, then the step they are still on.

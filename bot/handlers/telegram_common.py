@@ -22,7 +22,7 @@ import logging
 import re
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -421,17 +421,27 @@ async def answer_press(port: Port, press: Press, outcome: Outcome) -> None:
         log.info("could not answer a button press: %s", error)
 
 
-async def render_outcome(port: Port, chat_id: int, outcome: Outcome, press: Press | None) -> None:
+async def render_outcome(
+    port: Port,
+    chat_id: int,
+    outcome: Outcome,
+    press: Press | None,
+    make_document: Callable[[Reply], Awaitable[Reply]] | None = None,
+) -> None:
     """Show an outcome: answer the press first, then each reply in order.
 
     A reply marked ``replace`` edits the message whose button was pressed (once per
     press); if Telegram refuses the edit (not modified, too old, a file message) the
-    reply is sent as a new message instead.
+    reply is sent as a new message instead. A reply whose document is still a draft is
+    made by ``make_document`` when its turn comes, so the replies before it are already
+    on the user's screen while it renders.
     """
     editable = press.message_id if press is not None else None
     if press is not None:
         await answer_press(port, press, outcome)
     for reply in outcome.replies:
+        if reply.draft is not None and make_document is not None:
+            reply = await make_document(reply)
         if editable is not None and reply.replace and _can_edit(reply):
             target, editable = editable, None
             try:
@@ -473,7 +483,7 @@ class Bridge:
             await self._render(port, message.chat.id, Outcome([Reply(text=refusal)]), None)
             return
         incoming = await with_head(port, incoming)
-        outcome = await self.app.handle(incoming)
+        outcome = await self.app.answer(incoming)
         await self._render(port, message.chat.id, outcome, None)
 
     async def on_callback(self, port: Port, query: Any) -> None:
@@ -483,7 +493,7 @@ class Bridge:
         if query.data is None or (message is not None and not is_private(message.chat)):
             await answer_press(port, press, Outcome())
             return
-        outcome = await self.app.handle(
+        outcome = await self.app.answer(
             Incoming(sender=sender_of(query.from_user), callback=query.data)
         )
         await self._render(port, chat_id, outcome, press)
@@ -492,7 +502,7 @@ class Bridge:
         self, port: Port, chat_id: int, outcome: Outcome, press: Press | None
     ) -> None:
         try:
-            await render_outcome(port, chat_id, outcome, press)
+            await render_outcome(port, chat_id, outcome, press, self.app.make_document)
         except DeliveryError as error:
             # The state change is committed; a reply that cannot be shown (the user blocked
             # the bot, Telegram still flooded after one wait) is logged, not retried.
