@@ -9,6 +9,11 @@ run, each on a fresh database, and their throughput ratio is reported.
     python -m bench.flows                       # SQLite, both runtimes (about 3 minutes)
     python -m bench.flows --database postgres   # needs $PG_URL (bench/run_all.sh)
     python -m bench.flows --quick               # under a minute
+    python -m bench.flows --think 1             # buyers pause 1 s on average, as people do
+
+Without ``--think`` the buyers send their next update as soon as the answer arrives: the
+bot's ceiling, where latency is the number of buyers divided by the throughput (Little's
+law). With it, the latency is what people feel at that offered load.
 """
 
 from __future__ import annotations
@@ -44,6 +49,12 @@ def arguments() -> Any:
         "--duration", type=float, default=None, help="measured seconds per runtime"
     )
     options.add_argument("--warmup", type=float, default=None, help="unmeasured seconds first")
+    options.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a buyer pauses before each update (exponential; default 0: none)",
+    )
     options.add_argument("--webhook", action="store_true", help="webhook instead of long polling")
     options.add_argument(
         "--send-rate",
@@ -76,7 +87,9 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
             async with bot_process(
                 env, plan="webhook" if args.webhook else "polling", profile=profile
             ) as bot:
-                result = await drive(emu, bot, population, warmup=warmup, duration=duration)
+                result = await drive(
+                    emu, bot, population, warmup=warmup, duration=duration, think=args.think
+                )
                 rss, workers_rss = bot.rss_mb(), bot.workers_rss_mb()
             outbox = bot.stats.get("outbox", {})
             gc_pauses = bot.stats.get("gc_pauses", {})
@@ -87,6 +100,7 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
         {
             "runtime": runtime,
             "buyers": buyers,
+            "think_mean_s": args.think,
             "warmup_s": warmup,
             "bot_rss_mb": round(rss, 1),
             "bot_workers_rss_mb": round(workers_rss, 1),
@@ -194,7 +208,14 @@ async def main() -> None:
     args = arguments()
     pin_to_cpu(DRIVER_CPU)
     runtimes = [name.strip() for name in args.runtimes.split(",") if name.strip()]
-    run = Run("flows", args, runtimes=runtimes, webhook=args.webhook, send_rate=args.send_rate)
+    run = Run(
+        "flows",
+        args,
+        runtimes=runtimes,
+        webhook=args.webhook,
+        send_rate=args.send_rate,
+        think_mean_s=args.think,
+    )
     results = []
     for runtime in runtimes:
         print(f"{runtime} on {args.database}...", flush=True)

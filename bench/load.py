@@ -3,16 +3,21 @@
 The bot runs in its own process (``bench.bot_process``: the real runtime, pinned to
 one core); this process runs the emulator on 127.0.0.1 and the buyers. A buyer sends
 an update (a message or a button press) and waits for the bot's answer, then sends the
-next one: a closed loop with no think time, so N buyers keep at most N updates in
-flight. A step's latency is from the update entering the emulator's queue to the bot's
-answer arriving at the emulator: what the user feels (the long poll's hand-over, the
-bot's work, and the HTTP call that delivers the answer).
+next one: by default a closed loop with no think time, so N buyers keep at most N
+updates in flight (a stress test: the throughput is the bot's ceiling). With ``think``
+each buyer pauses before every update for a random time (exponential, that mean,
+seeded per buyer), as a person reads and types: the latency then is what people would
+feel at that offered load. A step's latency is from the update entering the emulator's
+queue to the bot's first answer arriving at the emulator: what the user feels (the long
+poll's hand-over, the bot's work, and the HTTP call that delivers the answer).
 
 One journey, repeated by every buyer, is the mix of steps users make most:
 
 * search: ``/find scarf 20000 USD`` and the supplier results;
 * spec answers: the 17 questions of a new order, typed and pressed, then the review;
-* confirm: the contract PDF is generated and uploaded;
+* confirm: the confirmation at once, then the contract PDF, generated and uploaded (its
+  delivery, from the press, is measured apart as "contract PDF delivered": a second
+  message of the same update, not an update of its own);
 * payment choice: ``/pay`` and the method (fees computed per method), on an order whose
   contract buyer and supplier both accepted earlier (seeded: the order just confirmed
   waits for its supplier, and only an agreed contract can be paid);
@@ -29,13 +34,14 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -165,33 +171,38 @@ def text_of(message: dict[str, Any]) -> str:
 
 
 class Inbox:
-    """Resolves one waiting buyer per chat when a bot message containing a needle arrives.
+    """Resolves a waiting buyer's futures, in order, as bot messages containing each
+    needle arrive in their chat.
 
     Called synchronously by the emulator for every sent or edited message, so waiting
     costs nothing per message beyond a dictionary look-up.
     """
 
     def __init__(self, emu: BotAPIEmulator) -> None:
-        self.waiting: dict[int, tuple[str, asyncio.Future[tuple[float, dict[str, Any]]]]] = {}
+        self.waiting: dict[int, deque[tuple[str, asyncio.Future[Arrival]]]] = {}
         emu.on_event(self._on_event)
 
-    def expect(self, chat_id: int, needle: str) -> asyncio.Future[tuple[float, dict[str, Any]]]:
-        future: asyncio.Future[tuple[float, dict[str, Any]]] = (
-            asyncio.get_running_loop().create_future()
-        )
-        self.waiting[chat_id] = (needle, future)
-        return future
+    def expect(self, chat_id: int, *needles: str) -> list[asyncio.Future[Arrival]]:
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Arrival]] = [loop.create_future() for _ in needles]
+        self.waiting[chat_id] = deque(zip(needles, futures, strict=True))
+        return futures
 
     def _on_event(self, event: Any) -> None:
         if event.kind == "deleted":
             return
-        entry = self.waiting.get(event.chat_id)
-        if entry is None:
+        queue = self.waiting.get(event.chat_id)
+        if not queue:
             return
-        needle, future = entry
+        needle, future = queue[0]
         if needle in text_of(event.message) and not future.done():
-            del self.waiting[event.chat_id]
+            queue.popleft()
+            if not queue:
+                del self.waiting[event.chat_id]
             future.set_result((time.perf_counter(), event.message))
+
+
+Arrival = tuple[float, dict[str, Any]]  # when a message arrived, and the message
 
 
 # -- the journey ------------------------------------------------------------------------------
@@ -203,6 +214,9 @@ class Action:
     needle: str  # a text the bot's answer to this update contains
     text: str | None = None  # typed (may hold {order} / {claim_order})
     press: str | None = None  # a button whose label contains this
+    # A later message the same update brings (the contract PDF), measured from the
+    # update as a category of its own; the buyer waits for it before going on.
+    then: tuple[str, str] | None = None  # (category, needle)
 
 
 SPEC_ANSWERS: tuple[tuple[str, str], ...] = (
@@ -242,7 +256,12 @@ def journey(with_claim: bool = True, with_payment: bool = True) -> list[Action]:
             )
         )
     actions.append(
-        Action("confirm spec (PDF)", "Specification and contract draft", press="Confirm the")
+        Action(
+            "confirm spec",
+            "is confirmed.",
+            press="Confirm the",
+            then=(PDF_DELIVERED, "Specification and contract draft"),
+        )
     )
     if with_payment:
         # Not the order just confirmed: its supplier has yet to accept the contract. One
@@ -271,6 +290,7 @@ def journey(with_claim: bool = True, with_payment: bool = True) -> list[Action]:
 
 
 ORDER_IN_CAPTION = re.compile(r"order #(\d+)", re.IGNORECASE)
+PDF_DELIVERED = "contract PDF delivered"
 
 
 @dataclass
@@ -287,10 +307,16 @@ class Window:
 @dataclass
 class Samples:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # Later messages of an update (the contract PDF): reported, not counted as updates
+    # nor in "all steps", which is the first answer to each update.
+    follow_ups: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
 
     def add(self, category: str, seconds: float) -> None:
         self.latencies[category].append(seconds)
+
+    def add_follow_up(self, category: str, seconds: float) -> None:
+        self.follow_ups[category].append(seconds)
 
     @property
     def count(self) -> int:
@@ -300,6 +326,7 @@ class Samples:
         every = [s for values in self.latencies.values() for s in values]
         result = {name: latency_summary(values) for name, values in self.latencies.items()}
         result["all steps"] = latency_summary(every)
+        result.update({name: latency_summary(v) for name, v in self.follow_ups.items()})
         return result
 
 
@@ -315,6 +342,7 @@ class Buyer:
         payable_orders: list[int],
         samples: Samples,
         window: Window,
+        think: float = 0.0,
     ) -> None:
         self.emu = emu
         self.inbox = inbox
@@ -327,6 +355,8 @@ class Buyer:
         self.last: dict[str, Any] | None = None
         self.order: int | None = None
         self.journeys = 0
+        self.think = think  # mean seconds before each update; 0: none
+        self.random = random.Random(telegram_id)  # the same pauses in every run
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -334,6 +364,8 @@ class Buyer:
             payable = self.payable_orders.pop() if self.payable_orders else None
             try:
                 for action in journey(claim is not None, payable is not None):
+                    if self.think:
+                        await asyncio.sleep(self.random.expovariate(1 / self.think))
                     if stop.is_set():
                         return
                     await self.act(action, claim, payable)
@@ -343,7 +375,8 @@ class Buyer:
                 await self.recover()
 
     async def act(self, action: Action, claim: int | None, payable: int | None = None) -> None:
-        waiting = self.inbox.expect(self.id, action.needle)
+        needles = [action.needle] if action.then is None else [action.needle, action.then[1]]
+        waiting, *later = self.inbox.expect(self.id, *needles)
         sent = time.perf_counter()
         if action.text is not None:
             typed = action.text.format(order=self.order, claim_order=claim, payable_order=payable)
@@ -358,7 +391,15 @@ class Buyer:
         if self.window.contains(sent, answered):
             self.samples.add(action.category, answered - sent)
         self.last = message
-        if action.category == "confirm spec (PDF)":
+        if action.then is not None:
+            category, needle = action.then
+            try:
+                answered, message = await asyncio.wait_for(later[0], STEP_TIMEOUT)
+            except TimeoutError:
+                raise TimeoutError(f"no message containing {needle!r}") from None
+            if self.window.contains(sent, answered):
+                self.samples.add_follow_up(category, answered - sent)
+        if action.then is not None and action.then[0] == PDF_DELIVERED:
             found = ORDER_IN_CAPTION.search(text_of(message))
             if found is None:
                 raise LookupError(f"no order number in {text_of(message)!r}")
@@ -377,7 +418,7 @@ class Buyer:
     async def recover(self) -> None:
         """After a lost answer: cancel whatever flow is open and start a new journey."""
         self.inbox.waiting.pop(self.id, None)
-        waiting = self.inbox.expect(self.id, "")
+        (waiting,) = self.inbox.expect(self.id, "")
         await self.emu.send_text(self.user, "/cancel")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(waiting, STEP_TIMEOUT)
@@ -492,6 +533,7 @@ async def drive(
     *,
     warmup: float,
     duration: float,
+    think: float = 0.0,
     on_progress: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Run every buyer for ``warmup + duration`` seconds; measure the last ``duration``."""
@@ -509,6 +551,7 @@ async def drive(
             population.payable_orders.setdefault(tid, []),
             samples,
             window,
+            think,
         )
         for tid in population.buyer_telegram_ids
     ]

@@ -60,7 +60,7 @@ async def open_conversations(emu: BotAPIEmulator, inbox: Inbox, ids: range) -> i
             except asyncio.QueueEmpty:
                 return
             user = emu.user(user_id, first_name=f"User{user_id}", language_code="en")
-            answered = inbox.expect(user_id, "Step 1 of")
+            (answered,) = inbox.expect(user_id, "Step 1 of")
             await emu.send_text(user, "/profile")
             try:
                 await asyncio.wait_for(answered, TIMEOUT)

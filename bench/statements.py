@@ -2,7 +2,7 @@
 
 Statements are what an update costs beyond Python: each is a round trip through
 SQLAlchemy, the driver's thread (aiosqlite) or the network (asyncpg). The counter listens
-on the engine (``before_cursor_execute``, ``begin``) and on ``App.handle``; the bench
+on the engine (``before_cursor_execute``, ``begin``) and on ``App.answer``; the bench
 divides the two. Statements are grouped by their first words and table, so a repeated
 load shows up as one line with a high count.
 """
@@ -50,14 +50,14 @@ class StatementCounter:
         self.transactions += 1
 
     def wrap(self, app: Any) -> None:
-        """Count ``app.handle`` calls: one per update that reaches the flows."""
-        handle = app.handle
+        """Count ``app.answer`` calls: one per update that reaches the flows."""
+        answer = app.answer
 
         async def counted(incoming: Any) -> Any:
             self.updates += 1
-            return await handle(incoming)
+            return await answer(incoming)
 
-        app.handle = counted
+        app.answer = counted
 
     def reset(self) -> None:
         self.statements = self.transactions = self.updates = 0

@@ -22,9 +22,9 @@ import asyncio
 import logging
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,17 @@ class Workers:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
         return self._pool
 
+    def start(self, warm_up: Callable[[], T]) -> Future[T] | None:
+        """Start the pool now and run ``warm_up`` in it. A long-running service calls this
+        once it serves: otherwise the first contract after a restart waits for the fork
+        server and its worker to start, import fpdf2 and parse the fonts (~0.4 s alone,
+        over a second on a bot core busy with updates)."""
+        if self.mode != "process":
+            return None
+        future = self._executor().submit(warm_up)
+        future.add_done_callback(_warmed_up)
+        return future
+
     async def run(self, work: Callable[[], T]) -> T:
         if self.mode == "inline":
             return work()
@@ -70,3 +81,9 @@ class Workers:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _warmed_up(future: Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        # Not fatal: the first document starts the worker again (and shows the error).
+        log.warning("the render worker's warm-up failed: %s", future.exception())

@@ -1,10 +1,12 @@
 """Contract PDFs made by a worker process (``bot.workers``), identical to one made in the
 bot's own process; a draft that travels to the worker; and a PDF that fails to be made
 after the order was confirmed: the confirmation stands, the buyer is told how to get the
-PDF again, and that works once the fault is gone."""
+PDF again, and that works once the fault is gone; and a pool started before the first
+PDF, which then runs in the worker already warmed up."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import pickle
@@ -49,6 +51,21 @@ async def test_a_process_worker_runs_outside_the_bot_process_and_makes_the_same_
     assert "".join(p.extract_text() for p in pages) == "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(here)).pages
     )
+
+
+async def test_a_started_pool_warms_its_worker_up_and_the_first_pdf_runs_there() -> None:
+    workers = Workers("process")
+    try:
+        warmed = workers.start(os.getpid)
+        assert warmed is not None
+        worker = await asyncio.wrap_future(warmed)
+        assert worker != os.getpid()
+        assert await workers.run(os.getpid) == worker  # no second process was started
+    finally:
+        workers.close()
+    spec_sheet.warm_up()  # what the runtime warms up with: a whole sheet, no error
+    for mode in ("thread", "inline"):
+        assert Workers(mode).start(os.getpid) is None  # nothing to start
 
 
 def _rules() -> Any:

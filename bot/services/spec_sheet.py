@@ -144,6 +144,12 @@ def render(sheet: Sheet) -> bytes:
     return render_checked(sheet)[0]
 
 
+def warm_up() -> None:
+    """A first, throwaway sheet: parses the main font faces and loads fpdf2's code paths
+    in the render worker before a buyer waits for them (``Workers.start``)."""
+    render(Sheet(title="tradeguard", subtitle="warm-up", sections=()))
+
+
 def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
     """The PDF, and whether every character of the sheet could be drawn.
 
