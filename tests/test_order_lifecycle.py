@@ -23,6 +23,7 @@ from storage.models import (
     ContractVersion,
     Dispute,
     DisputeStatus,
+    Evidence,
     OrderEvent,
     OrderStatus,
     Reminder,
@@ -427,3 +428,46 @@ async def shipping_started(chat: ChatDriver, app: App) -> int:
     await chat.press("Today")
     await chat.say("Maersk")
     return order_id
+
+
+async def test_a_quality_claim_offers_the_report_the_goods_shipped_with(
+    chat: ChatDriver, app: App
+) -> None:
+    order_id = await agreed_order(chat, app)  # the contract: SGS inspects before loading
+    await pay(chat, order_id)
+    await ship(chat, order_id)  # with the inspector's report
+    await chat.say(f"/orders {order_id}")
+    await chat.press("I received the goods")
+    await chat.press("Yes, I have the goods")
+    await chat.say(f"/dispute {order_id}")
+    await chat.press("I have")
+    await chat.press("Not as specified")
+    await chat.press("Colour")
+    await chat.press("Done")
+    shown = await chat.say("PANTONE 19-1664 TCX")
+    while "quality inspection report" not in shown:
+        shown = await chat.press("I don't have it")
+    assert "sent the inspector's report from before loading" in shown
+    shown = await chat.press("Add the report the goods shipped with")
+    assert "Added: sgs-report.pdf" in shown and "1 file received" in shown
+    # Added once: the offer is gone, and the buyer may still send a report of their own.
+    assert "Add the report the goods shipped with" not in chat.buttons()
+    shown = await chat.press("Next")
+    while "How much refund" not in shown:
+        shown = await chat.press("I don't have it")
+    await chat.press("The whole order")
+    review = await chat.press("Submit")
+    assert "is submitted" in review and "Missing: The quality inspection report" not in review
+
+    async with app.sessions() as session:
+        order = await get_order(app, order_id)
+        shipped = await supplier_orders.inspection_report(session, order)
+        dispute = await session.scalar(select(Dispute).where(Dispute.order_id == order_id))
+        assert shipped is not None and dispute is not None
+        claimed = (
+            await session.scalars(select(Evidence).where(Evidence.dispute_id == dispute.id))
+        ).all()
+    assert [(e.item, e.telegram_file_id) for e in claimed] == [
+        ("inspection_report", shipped.telegram_file_id)
+    ]
+    assert dispute.details["checklist"]["inspection_report"] is True

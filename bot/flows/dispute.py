@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.flows.base import STAY, Answer, Choice, Command, Ctx, Flow, Goto, Invalid, Prompt, Step
 from bot.flows.dispute_steps import (
+    KeptFile,
     checklist_step,
     money_data,
     money_of,
@@ -43,7 +44,7 @@ from bot.flows.policy_text import checklist_item_name, explain_refusal, explain_
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, lazy_gettext, moment
-from bot.services import contracts, disputes
+from bot.services import contracts, disputes, supplier_orders
 from bot.services.authz import Forbidden
 from bot.services.delivery_record import delivery_record
 from bot.services.disputes import Claim, DisputeRefused, EvidenceFile
@@ -434,6 +435,34 @@ async def evidence(ctx: Ctx) -> list[tuple[str, str, bool]]:
     return evidence_list(ctx)
 
 
+async def shipped_report(ctx: Ctx, item: str) -> KeptFile | None:
+    """The inspector's report the goods shipped with, for the claim's inspection report:
+    the buyer has it already and need not upload it again. Offered, not added: a report
+    that passed the goods may not help the claim."""
+    if item != supplier_orders.INSPECTION_REPORT:
+        return None
+    report = await supplier_orders.inspection_report(ctx.session, await order_of(ctx))
+    if report is None:
+        return None
+    file = EvidenceFile(
+        item=item,
+        file_id=report.telegram_file_id,
+        unique_id=report.file_unique_id,
+        name=report.file_name,
+        mime=report.mime_type,
+        size=report.size_bytes,
+        sha256=report.sha256,
+    )
+    return KeptFile(
+        file,
+        offer=_(
+            "The supplier sent the inspector's report from before loading with the "
+            "shipment: add it with the button, or send another report."
+        ),
+        button=_("Add the report the goods shipped with"),
+    )
+
+
 def weakening(ctx: Ctx) -> list[str]:
     """Missing evidence the guide says weakens a claim (no inspection report, ch6, ch9)."""
     marks = ctx.data.get("evidence") or {}
@@ -642,6 +671,7 @@ FLOWS = [
                 evidence_intro,
                 when=lambda ctx: going_on(ctx) and bool(evidence_list(ctx)),
                 needs_one=proof_missing,
+                kept=shipped_report,
             ),
             Step("amount", ask_amount, take_amount, when=going_on),
             Step("review", ask_review, take_review, when=going_on, counted=False),

@@ -8,6 +8,7 @@ become ``Evidence`` rows, in the same transaction as the dispute they belong to.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -80,10 +81,8 @@ def megabytes(size: int) -> str:
     return format_number((Decimal(size) / Decimal(1024 * 1024)).quantize(Decimal("0.1")))
 
 
-def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
-    """Keep an uploaded file in the flow data under a checklist item; say it arrived."""
-    assert answer.attachment is not None
-    attachment = fit_to_keep(answer.attachment)
+def room_for_one_more(ctx: Ctx) -> list[dict[str, Any]]:
+    """The files kept so far, if one more fits in the submission; otherwise why not."""
     files: list[dict[str, Any]] = ctx.data.get("files", [])
     if len(files) >= MAX_FILES:
         raise Invalid(
@@ -93,6 +92,14 @@ def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
                 MAX_FILES,
             ).format(n=MAX_FILES)
         )
+    return files
+
+
+def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
+    """Keep an uploaded file in the flow data under a checklist item; say it arrived."""
+    assert answer.attachment is not None
+    attachment = fit_to_keep(answer.attachment)
+    files = room_for_one_more(ctx)
     limit = megabytes(ctx.app.settings.max_upload_bytes)
     if attachment.size is not None and attachment.size > ctx.app.settings.max_upload_bytes:
         raise Invalid(
@@ -129,20 +136,39 @@ def files_for(ctx: Ctx, item: str) -> list[dict[str, Any]]:
     return [f for f in ctx.data.get("files", []) if f["item"] == item]
 
 
+@dataclass(frozen=True)
+class KeptFile:
+    """A file the programme already holds for a checklist item (the inspector's report
+    the goods shipped with), offered with one press instead of a new upload."""
+
+    file: EvidenceFile
+    offer: str  # the line saying what it is
+    button: str
+
+
 def checklist_step(
     name: str,
     items: Callable[[Ctx], Awaitable[Sequence[tuple[str, str, bool]]]],
     intro: Callable[[Ctx], str],
     when: Callable[[Ctx], bool] | None = None,
     needs_one: Callable[[Ctx], str | None] | None = None,
+    kept: Callable[[Ctx, str], Awaitable[KeptFile | None]] | None = None,
 ) -> Step:
     """One step walking a checklist: ``items`` gives (id, title, required) triples; each
     item is provided (files sent) or missing. The value is {id: provided}.
 
     ``needs_one`` says, when the list must end with at least one file, why (a message in
     the user's language); the walk then starts again at its first item instead of ending.
+    ``kept`` gives a file already held for an item, if any, to add with a button.
     """
     at = f"{name}_at"
+
+    async def kept_for(ctx: Ctx, item: str) -> KeptFile | None:
+        """The held file for ``item``, unless it is among the item's files already."""
+        found = await kept(ctx, item) if kept is not None else None
+        if found is None or any(f["file_id"] == found.file.file_id for f in files_for(ctx, item)):
+            return None
+        return found
 
     async def prompt(ctx: Ctx) -> Prompt:
         listed = await items(ctx)
@@ -162,7 +188,12 @@ def checklist_step(
         if sent:
             lines.append(ngettext("{n} file received.", "{n} files received.", sent).format(n=sent))
         buttons = [Choice(_("Next"), "next")] if sent else [Choice(_("I don't have it"), "missing")]
-        return Prompt(text="\n".join(lines), choices=[buttons], accepts_file=True)
+        rows = [buttons]
+        offered = await kept_for(ctx, item)
+        if offered is not None:
+            lines.append(offered.offer)
+            rows.insert(0, [Choice(offered.button, "kept")])
+        return Prompt(text="\n".join(lines), choices=rows, accepts_file=True)
 
     async def handle(ctx: Ctx, answer: Answer) -> Any:
         listed = await items(ctx)
@@ -170,6 +201,14 @@ def checklist_step(
         item = listed[index][0]
         if answer.attachment is not None:
             take_upload(ctx, answer, item)
+            return STAY
+        if answer.pressed and answer.choice == "kept":
+            offered = await kept_for(ctx, item)
+            if offered is not None:
+                files = room_for_one_more(ctx)
+                ctx.data["files"] = [*files, offered.file.as_dict()]
+                label = offered.file.name or listed[index][1]
+                ctx.note(_("Added: {name}").format(name=esc(label)))
             return STAY
         if not answer.pressed or answer.choice not in ("next", "missing"):
             raise Invalid(_("Please send the file, or press a button."))
