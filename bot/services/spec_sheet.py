@@ -161,8 +161,11 @@ def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
     pdf = _Pdf(sheet.footer, family, clean=font is None)
     unprintable = False  # characters neither the main font nor a fallback can draw
     if font is not None:
-        pdf_fonts.add_font(pdf, family, "", font[0])
-        pdf_fonts.add_font(pdf, family, "B", font[1])
+        # Contracts in the bot's languages fit the face cut down to common scripts, whose
+        # subset is quicker to write; a name in, say, Armenian gets the whole face.
+        cut = pdf_fonts.fits_cut_face(font[0], _characters(sheet))
+        pdf_fonts.add_font(pdf, family, "", font[0], cut=cut)
+        pdf_fonts.add_font(pdf, family, "B", font[1], cut=cut)
         # The CJK font is big (~20x DejaVu to parse, once per process; its subset is
         # written into the file): only when some character of this sheet is missing from
         # DejaVu (Han text, typically).
