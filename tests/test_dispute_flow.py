@@ -7,14 +7,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.services import disputes
 from bot.services.disputes import DisputeRefused
 from policy import Money
-from storage.models import DisputeStatus, User
+from storage.models import ContractVersion, DisputeStatus, User
 from tests.conftest import ChatDriver
 from tests.dispute_helpers import (
     event_kinds,
@@ -320,3 +320,19 @@ async def test_a_not_as_specified_claim_goes_on_only_with_proof(
     assert "is submitted" in shown
     kept = await evidence(app)
     assert [file.item for file in kept] == ["defect_media"]
+
+
+async def test_a_claim_on_an_order_without_a_contract_still_lists_its_checklist(
+    app: App, chat: ChatDriver, clock: FrozenClock
+) -> None:
+    order_id = await make_order(app, clock.now())
+    async with app.sessions() as session, session.begin():  # an order from before contracts
+        await session.execute(delete(ContractVersion).where(ContractVersion.order_id == order_id))
+    await chat.say("/as supplier sam")
+    await chat.say("/as buyer alice")
+    assert "is submitted" in await submit_late_claim(chat, order_id)
+    await chat.say("/as supplier sam")
+    shown = await chat.say(f"/respond {(await only_dispute(app)).id}")
+    assert "Documents and evidence:" in shown and "📎" not in shown
+    assert "❌ A signed copy of the purchase order" in shown, shown
+    assert "❌ All communication with the seller" in shown

@@ -403,10 +403,10 @@ def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]
         lines.append(_("Documents and evidence:"))
     if contract:
         lines.append(contract_attached_line(int(contract["version"]), str(contract["sha256"])))
-        for item, provided in checklist.items():
-            mark = "✅" if provided else "❌"
-            state = _("provided") if provided else _("missing")
-            lines.append(f"{mark} {checklist_item_name(item)}: {state}")
+    for item, provided in checklist.items():  # with a contract or, for an older claim, without
+        mark = "✅" if provided else "❌"
+        state = _("provided") if provided else _("missing")
+        lines.append(f"{mark} {checklist_item_name(item)}: {state}")
     if dispute.supplier_answer is not None:
         lines.append(
             answer_sentence(
