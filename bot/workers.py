@@ -7,8 +7,9 @@ update's transaction, it holds SQLite's write lock meanwhile. ``App`` therefore 
 
 * ``process`` (the default): a small process pool, started on first use from a fork
   server that has already imported the PDF code. The render does not compete with the
-  event loop for the GIL, and the operating system's scheduler hands the core back to the
-  event loop whenever it wakes (see bench/README.md, issue 18, for the measurement).
+  event loop for the GIL, and it runs at a lower priority (``WORKER_NICENESS``), so the
+  operating system's scheduler hands the core back to the event loop whenever it wakes
+  (see bench/README.md, issue 18, for the measurement).
 * ``thread``: ``asyncio.to_thread``. Off the loop but under the GIL, so every wake-up of
   the event loop waits up to a switch interval (5 ms) while a render runs.
 * ``inline``: on the loop, as before (for comparison).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +35,17 @@ Mode = Literal["process", "thread", "inline"]
 MODES: tuple[Mode, ...] = ("process", "thread", "inline")
 # What the fork server imports once, so a worker starts with fpdf2 loaded.
 PRELOAD = ["bot.services.spec_sheet"]
+
+
+# How much lower than the bot the render worker runs: a PDF due in 300 ms can wait while
+# the event loop answers; a reply cannot (bench/README.md, issue 18, fifth round).
+WORKER_NICENESS = 10
+
+
+def yield_to_the_bot() -> None:
+    """In each render worker: a lower scheduling priority than the bot's event loop, so
+    on a core they share, a render never delays an answer (it takes what is left)."""
+    os.nice(WORKER_NICENESS)
 
 
 class Workers:
@@ -49,7 +62,9 @@ class Workers:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=yield_to_the_bot
+            )
         return self._pool
 
     def start(self, warm_up: Callable[[], T]) -> Future[T] | None:

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from bot.app import App
 from bot.flows import order_sheet
 from bot.services import spec_sheet
-from bot.workers import Workers
+from bot.workers import WORKER_NICENESS, Workers
 from storage.models import Order, OrderStatus
 from tests.buyer_helpers import (
     confirmed_order,
@@ -61,6 +61,9 @@ async def test_a_started_pool_warms_its_worker_up_and_the_first_pdf_runs_there()
         worker = await asyncio.wrap_future(warmed)
         assert worker != os.getpid()
         assert await workers.run(os.getpid) == worker  # no second process was started
+        # It yields the core to the bot: a render waits for an answer, not the reverse.
+        niceness = await workers.run(partial(os.nice, 0))
+        assert niceness == min(19, os.nice(0) + WORKER_NICENESS) > os.nice(0)
     finally:
         workers.close()
     spec_sheet.warm_up()  # what the runtime warms up with: a whole sheet, no error
