@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,8 +35,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Mode = Literal["process", "thread", "inline"]
 MODES: tuple[Mode, ...] = ("process", "thread", "inline")
-# What the fork server imports once, so a worker starts with fpdf2 loaded.
-PRELOAD = ["bot.services.spec_sheet"]
+# What the fork server imports once, so a worker starts with fpdf2 loaded and the fonts
+# parsed and cut (the module renders a throwaway sheet when imported).
+PRELOAD = ["bot.services.pdf_preload"]
 
 
 # How much lower than the bot the render worker runs: a PDF due in 300 ms can wait while
@@ -42,10 +45,21 @@ PRELOAD = ["bot.services.spec_sheet"]
 WORKER_NICENESS = 10
 
 
-def yield_to_the_bot() -> None:
-    """In each render worker: a lower scheduling priority than the bot's event loop, so
-    on a core they share, a render never delays an answer (it takes what is left)."""
+def start_worker() -> None:
+    """In each render worker, first: a lower scheduling priority than the bot's event
+    loop, so on a core they share a render never delays an answer (it takes what is
+    left); and an exit as soon as the bot is gone. A pool's worker waits on its job
+    queue forever, so a bot killed outright (SIGKILL, the OOM killer) would leave it
+    running, holding the bot's stderr open."""
     os.nice(WORKER_NICENESS)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(0)
 
 
 class Workers:
@@ -63,7 +77,7 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
             self._pool = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=yield_to_the_bot
+                self.processes, mp_context=context, initializer=start_worker
             )
         return self._pool
 

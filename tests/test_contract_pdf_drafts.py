@@ -2,7 +2,8 @@
 bot's own process; a draft that travels to the worker; and a PDF that fails to be made
 after the order was confirmed: the confirmation stands, the buyer is told how to get the
 PDF again, and that works once the fault is gone; and a pool started before the first
-PDF, which then runs in the worker already warmed up."""
+PDF, which then runs in the worker already warmed up, and that worker gone with the bot
+when the bot is killed outright."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import asyncio
 import io
 import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -69,6 +74,52 @@ async def test_a_started_pool_warms_its_worker_up_and_the_first_pdf_runs_there()
     spec_sheet.warm_up()  # what the runtime warms up with: a whole sheet, no error
     for mode in ("thread", "inline"):
         assert Workers(mode).start(os.getpid) is None  # nothing to start
+
+
+A_BOT_WITH_WORKERS = """
+import asyncio, os
+from bot.workers import Workers
+
+async def main():
+    workers = Workers("process")
+    print(await asyncio.wrap_future(workers.start(os.getpid)), flush=True)
+    await asyncio.sleep(120)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie left to be reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_a_render_worker_exits_when_the_bot_is_killed_outright(tmp_path: Path) -> None:
+    script = tmp_path / "bot_with_workers.py"
+    script.write_text(A_BOT_WITH_WORKERS)
+    root = Path(__file__).resolve().parents[1]
+    bot = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert bot.stdout is not None
+        worker = int(bot.stdout.readline())
+        assert _running(worker)
+        bot.send_signal(signal.SIGKILL)  # no shutdown: the pool never closes its queue
+        bot.wait(10)
+        deadline = time.monotonic() + 20
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(worker), "the render worker outlived the bot"
+    finally:
+        bot.kill()
 
 
 def _rules() -> Any:
