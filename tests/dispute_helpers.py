@@ -209,6 +209,20 @@ async def submit_late_claim(chat: Any, order_id: int, *, refund: str = "The whol
     return str(await chat.press("Submit"))
 
 
+async def quality_claim_up_to_the_inspection_report(chat: Any, order_id: int) -> str:
+    """/dispute: not as specified (the colour), no documents, up to the evidence list's
+    inspection report; what is shown there."""
+    await chat.say(f"/dispute {order_id}")
+    await chat.press("I have")
+    await chat.press("Not as specified")
+    await chat.press("Colour")
+    await chat.press("Done")
+    shown = str(await chat.say("PANTONE 19-1664 TCX"))
+    while "quality inspection report" not in shown:
+        shown = await chat.press("I don't have it")
+    return shown
+
+
 async def tick(chat: Any, clock: Any, delta: timedelta) -> str:
     """Let time pass and run the dispatcher as the terminal does; return what it printed."""
     clock.advance(delta)

@@ -22,6 +22,7 @@ from tests.dispute_helpers import (
     make_order,
     only_dispute,
     pending_reminders,
+    quality_claim_up_to_the_inspection_report,
     submit_late_claim,
     tick,
 )
@@ -295,14 +296,7 @@ async def test_a_not_as_specified_claim_goes_on_only_with_proof(
     order_id = await make_order(app, clock.now())
     await chat.say("/as supplier sam")
     await chat.say("/as buyer alice")
-    await chat.say(f"/dispute {order_id}")
-    await chat.press("I have")
-    await chat.press("Not as specified")
-    await chat.press("Colour")
-    await chat.press("Done")
-    shown = await chat.say("PANTONE 19-1664 TCX")
-    while "quality inspection report" not in shown:
-        shown = await chat.press("I don't have it")
+    shown = await quality_claim_up_to_the_inspection_report(chat, order_id)
     assert "Send at least one of these" in shown and "(optional)" not in shown
     for _item in range(3):
         shown = await chat.press("I don't have it")

@@ -44,6 +44,7 @@ from tests.buyer_helpers import (
     ship_order,
 )
 from tests.conftest import ChatDriver
+from tests.dispute_helpers import quality_claim_up_to_the_inspection_report
 
 
 async def kinds(app: App, order_id: int) -> list[str]:
@@ -439,14 +440,7 @@ async def test_a_quality_claim_offers_the_report_the_goods_shipped_with(
     await chat.say(f"/orders {order_id}")
     await chat.press("I received the goods")
     await chat.press("Yes, I have the goods")
-    await chat.say(f"/dispute {order_id}")
-    await chat.press("I have")
-    await chat.press("Not as specified")
-    await chat.press("Colour")
-    await chat.press("Done")
-    shown = await chat.say("PANTONE 19-1664 TCX")
-    while "quality inspection report" not in shown:
-        shown = await chat.press("I don't have it")
+    shown = await quality_claim_up_to_the_inspection_report(chat, order_id)
     assert "sent the inspector's report from before loading" in shown
     shown = await chat.press("Add the report the goods shipped with")
     assert "Added: sgs-report.pdf" in shown and "1 file received" in shown
