@@ -31,7 +31,6 @@ from bot.app import build_app
 from bot.config import load_settings
 from bot.handlers.lifecycle import Plan
 from bot.handlers.runtime import create_runtime, freeze_startup_objects
-from bot.services import spec_sheet
 
 
 class GcPauses:
@@ -91,7 +90,7 @@ async def serve(plan: str) -> dict[str, Any]:
         async with runtime:
             started = time.monotonic()
             freeze_startup_objects()  # as `tradeguard run` does once started
-            app.workers.start(spec_sheet.warm_up)  # ... and so
+            app.workers.start()  # ... and so
             pauses.reset()
             statements.reset()  # the start-up's migrations and menus are not per update
             print("READY", flush=True)

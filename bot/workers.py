@@ -81,15 +81,16 @@ class Workers:
             )
         return self._pool
 
-    def start(self, warm_up: Callable[[], T]) -> Future[T] | None:
-        """Start the pool now and run ``warm_up`` in it. A long-running service calls this
-        once it serves: otherwise the first contract after a restart waits for the fork
-        server and its worker to start, import fpdf2 and parse the fonts (~0.4 s alone,
-        over a second on a bot core busy with updates)."""
+    def start(self) -> Future[int] | None:
+        """Start the pool's worker now; the future gives its pid. A long-running service
+        calls this once it serves: otherwise the first contract after a restart waits for
+        the fork server to start and warm up (``PRELOAD``: fpdf2, the fonts parsed and
+        cut, ~0.7 s alone, over a second on a bot core busy with updates) and for the
+        worker to be forked from it."""
         if self.mode != "process":
             return None
-        future = self._executor().submit(warm_up)
-        future.add_done_callback(_warmed_up)
+        future = self._executor().submit(os.getpid)
+        future.add_done_callback(_started)
         return future
 
     async def run(self, work: Callable[[], T]) -> T:
@@ -112,7 +113,7 @@ class Workers:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _warmed_up(future: Future[Any]) -> None:
+def _started(future: Future[Any]) -> None:
     if not future.cancelled() and future.exception() is not None:
         # Not fatal: the first document starts the worker again (and shows the error).
-        log.warning("the render worker's warm-up failed: %s", future.exception())
+        log.warning("the render worker did not start: %s", future.exception())

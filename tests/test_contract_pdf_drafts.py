@@ -61,7 +61,7 @@ async def test_a_process_worker_runs_outside_the_bot_process_and_makes_the_same_
 async def test_a_started_pool_warms_its_worker_up_and_the_first_pdf_runs_there() -> None:
     workers = Workers("process")
     try:
-        warmed = workers.start(os.getpid)
+        warmed = workers.start()
         assert warmed is not None
         worker = await asyncio.wrap_future(warmed)
         assert worker != os.getpid()
@@ -71,9 +71,9 @@ async def test_a_started_pool_warms_its_worker_up_and_the_first_pdf_runs_there()
         assert niceness == min(19, os.nice(0) + WORKER_NICENESS) > os.nice(0)
     finally:
         workers.close()
-    spec_sheet.warm_up()  # what the runtime warms up with: a whole sheet, no error
+    spec_sheet.warm_up()  # what the fork server warms up with: a whole sheet, no error
     for mode in ("thread", "inline"):
-        assert Workers(mode).start(os.getpid) is None  # nothing to start
+        assert Workers(mode).start() is None  # nothing to start
 
 
 A_BOT_WITH_WORKERS = """
@@ -82,7 +82,7 @@ from bot.workers import Workers
 
 async def main():
     workers = Workers("process")
-    print(await asyncio.wrap_future(workers.start(os.getpid)), flush=True)
+    print(await asyncio.wrap_future(workers.start()), flush=True)
     await asyncio.sleep(120)
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from bot.handlers.lifecycle import (
     webhook_secret,
     webhook_url,
 )
-from bot.services import spec_sheet
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +140,7 @@ async def serve_until_signalled(runtime: TelegramRuntime) -> None:
     try:
         async with runtime:
             freeze_startup_objects()
-            runtime.app.workers.start(spec_sheet.warm_up)
+            runtime.app.workers.start()
             print(
                 f"tradeguard: @{runtime.username} is running on {runtime.framework}; "
                 "Ctrl-C to stop",

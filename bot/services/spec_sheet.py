@@ -145,8 +145,9 @@ def render(sheet: Sheet) -> bytes:
 
 
 def warm_up() -> None:
-    """A first, throwaway sheet: parses the main font faces and loads fpdf2's code paths
-    in the render worker before a buyer waits for them (``Workers.start``)."""
+    """A first, throwaway sheet: parses and cuts the main font faces and loads fpdf2's
+    code paths before a buyer waits for them (the render workers' fork server runs it,
+    ``bot.services.pdf_preload``)."""
     render(Sheet(title="tradeguard", subtitle="warm-up", sections=()))
 
 
@@ -163,13 +164,14 @@ def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
     if font is not None:
         # Contracts in the bot's languages fit the face cut down to common scripts, whose
         # subset is quicker to write; a name in, say, Armenian gets the whole face.
-        cut = pdf_fonts.fits_cut_face(font[0], _characters(sheet))
+        characters = _characters(sheet)
+        cut = pdf_fonts.fits_cut_face(font[0], characters)
         pdf_fonts.add_font(pdf, family, "", font[0], cut=cut)
         pdf_fonts.add_font(pdf, family, "B", font[1], cut=cut)
         # The CJK font is big (~20x DejaVu to parse, once per process; its subset is
         # written into the file): only when some character of this sheet is missing from
         # DejaVu (Han text, typically).
-        if _missing_from(pdf, family, _characters(sheet)):
+        if _missing_from(pdf, family, characters):
             fallback = cjk_font()
             unprintable = fallback is None
             if fallback is not None:
