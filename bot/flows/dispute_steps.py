@@ -17,14 +17,13 @@ from bot.flows.dispute_texts import not_found, refusal_text
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
-from bot.flows.uploads import fit_to_keep
+from bot.flows.uploads import acceptable_file, fit_to_keep
 from bot.i18n import _, ngettext
 from bot.i18n import number as format_number
 from bot.services import disputes
 from bot.services.authz import Forbidden, Party
 from bot.services.disputes import DisputeRefused, EvidenceFile
 from policy import Money, PolicyError
-from policy.evidence_files import acceptable
 from storage.models import Dispute
 
 MAX_FILES = 40  # per claim or answer: keeps the conversation row small
@@ -107,9 +106,7 @@ def take_upload(ctx: Ctx, answer: Answer, item: str) -> EvidenceFile:
                 limit=limit
             )
         )
-    if attachment.kind == "document" and not acceptable(
-        attachment.mime_type, attachment.file_name, attachment.head
-    ):
+    if not acceptable_file(attachment):
         log_refusal(ctx, "evidence file type", (attachment.file_name, attachment.mime_type))
         raise Invalid(
             _(

@@ -22,12 +22,11 @@ from bot.flows.pay import not_found
 from bot.flows.policy_text import explain_spec_error
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
-from bot.flows.uploads import fit_to_keep, refuse_too_large
+from bot.flows.uploads import acceptable_file, fit_to_keep, refuse_too_large
 from bot.i18n import _, day, moment
 from bot.services import orders, supplier_orders
 from policy import PolicyError, ShippingMode
 from policy.dates import parse_date
-from policy.evidence_files import acceptable
 from storage.models import Order, OrderStatus
 
 
@@ -139,9 +138,7 @@ async def take_report(ctx: Ctx, answer: Answer) -> dict[str, Any]:
         raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
     attachment = fit_to_keep(answer.attachment)
     refuse_too_large(attachment, ctx.app.settings.max_upload_bytes)
-    if attachment.kind == "document" and not acceptable(
-        attachment.mime_type, attachment.file_name, attachment.head
-    ):
+    if not acceptable_file(attachment):
         log_refusal(ctx, "inspection report type", (attachment.file_name, attachment.mime_type))
         raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
     return {

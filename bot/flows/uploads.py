@@ -16,6 +16,7 @@ from dataclasses import replace
 from bot.flows.base import Invalid
 from bot.flows.replies import Attachment
 from bot.i18n import _
+from policy.evidence_files import acceptable
 
 MAX_FILE_ID = 256
 MAX_UNIQUE_ID = 128
@@ -58,3 +59,11 @@ def refuse_too_large(attachment: Attachment, limit: int) -> None:
         raise Invalid(
             _("That file is too large ({size} MB at most).").format(size=limit // (1024 * 1024))
         )
+
+
+def acceptable_file(attachment: Attachment) -> bool:
+    """Photos and videos always; a document only if its name, MIME type and first bytes
+    make it one of the kinds evidence may be (``policy.evidence_files``)."""
+    return attachment.kind != "document" or acceptable(
+        attachment.mime_type, attachment.file_name, attachment.head
+    )
