@@ -52,6 +52,7 @@ _CJK_CANDIDATES = (
 )
 NO_UNICODE_FONT = "Latin-1 only: no Unicode font was installed when this was made"
 NO_CJK_FONT = "No CJK font was installed when this was made: Han characters are missing"
+_LINE = 4.8  # mm: the height of a line of 9 pt text in a row
 
 
 @dataclass(frozen=True)
@@ -238,18 +239,28 @@ def render_checked(sheet: Sheet) -> tuple[bytes, bool]:
 
 
 def _row(pdf: _Pdf, family: str, label_w: float, value_w: float, label: str, value: str) -> None:
-    # Both columns are measured first so a long answer never overlaps the next row.
+    """A label and its value side by side, the row as tall as the longer of the two.
+
+    Each column is broken into lines once, in the face it is drawn in, and those lines are
+    drawn as they are: line breaking is most of a contract's render time, and a label
+    measured in the regular face but drawn bold could take a line more than measured and
+    run into the next row."""
+    pdf.set_font(family, "B", 9)
+    label_lines = pdf.multi_cell(label_w, _LINE, label, dry_run=True, output="LINES")
     pdf.set_font(family, "", 9)
-    lines = max(
-        len(pdf.multi_cell(label_w, 4.8, label, dry_run=True, output="LINES")),
-        len(pdf.multi_cell(value_w, 4.8, value, dry_run=True, output="LINES")),
-    )
-    if pdf.will_page_break(lines * 4.8 + 1.5):
+    value_lines = pdf.multi_cell(value_w, _LINE, value, dry_run=True, output="LINES")
+    height = max(len(label_lines), len(value_lines)) * _LINE
+    if pdf.will_page_break(height + 1.5):
         pdf.add_page()
     top = pdf.get_y()
     pdf.set_font(family, "B", 9)
-    pdf.multi_cell(label_w, 4.8, label, align="L")
-    pdf.set_xy(pdf.l_margin + label_w, top)
+    _draw_lines(pdf, pdf.l_margin, top, label_w, label_lines)
     pdf.set_font(family, "", 9)
-    pdf.multi_cell(value_w, 4.8, value, align="L")
-    pdf.set_xy(pdf.l_margin, top + lines * 4.8 + 1.5)
+    _draw_lines(pdf, pdf.l_margin + label_w, top, value_w, value_lines)
+    pdf.set_xy(pdf.l_margin, top + height + 1.5)
+
+
+def _draw_lines(pdf: _Pdf, x: float, top: float, width: float, lines: list[str]) -> None:
+    for index, line in enumerate(lines):
+        pdf.set_xy(x, top + index * _LINE)
+        pdf.cell(width, _LINE, line)
