@@ -7,7 +7,11 @@ runtime is started, runs until SIGTERM or SIGINT, then writes what it measured a
 itself (CPU seconds, peak memory, outbox statistics) as JSON to ``--stats``.
 
     python -m bench.bot_process --stats /tmp/bot.json [--plan polling|webhook|scheduler]
-                                [--cpu 0] [--profile out]
+                                [--cpu 0] [--worker-cpu 1] [--profile out]
+
+``--worker-cpu`` moves the contract PDF workers (``bot.workers``: the fork server and
+the processes it forks) to another core, as an operator's machine with a spare core
+would run them; by default they share the bot's core.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from bench.common import pin_to_cpu
 from bench.statements import StatementCounter
@@ -75,7 +81,7 @@ def _usage() -> dict[str, float]:
 PLANS = {"polling": Plan.polling, "webhook": Plan.webhook, "scheduler": Plan.scheduler}
 
 
-async def serve(plan: str) -> dict[str, Any]:
+async def serve(plan: str, worker_cpu: int | None) -> dict[str, Any]:
     settings = load_settings()
     app = await build_app(settings)
     statements = StatementCounter(app.db)
@@ -90,7 +96,11 @@ async def serve(plan: str) -> dict[str, Any]:
         async with runtime:
             started = time.monotonic()
             freeze_startup_objects()  # as `tradeguard run` does once started
-            app.workers.start()  # ... and so
+            warming = app.workers.start()  # ... and so
+            if warming is not None and worker_cpu is not None:
+                await asyncio.wrap_future(warming)  # the fork server and its worker are up
+                for child in psutil.Process().children(recursive=True):
+                    pin_to_cpu(worker_cpu, child.pid)  # later workers inherit it
             pauses.reset()
             statements.reset()  # the start-up's migrations and menus are not per update
             print("READY", flush=True)
@@ -117,6 +127,9 @@ def main() -> None:
     arguments.add_argument("--plan", choices=sorted(PLANS), default="polling")
     arguments.add_argument("--cpu", type=int, default=None, help="pin to this core")
     arguments.add_argument(
+        "--worker-cpu", type=int, default=None, help="pin the PDF workers to this core"
+    )
+    arguments.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -132,7 +145,7 @@ def main() -> None:
         # The whole event loop, not one task: the hot path is spread over many tasks.
         profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()
-    stats = asyncio.run(serve(args.plan))
+    stats = asyncio.run(serve(args.plan, args.worker_cpu))
     if profiler is not None:
         profiler.stop()
         args.profile.parent.mkdir(parents=True, exist_ok=True)

@@ -296,10 +296,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def pin_to_cpu(cpu: int | None) -> None:
-    """Keep this process on one core (Linux), so "per core" figures mean one core."""
+def pin_to_cpu(cpu: int | None, pid: int = 0) -> None:
+    """Keep this process (or ``pid``) on one core (Linux), so "per core" figures mean one
+    core."""
     if cpu is None or not hasattr(os, "sched_setaffinity"):
         return
-    available = sorted(os.sched_getaffinity(0))
+    # The machine's cores, not this process's: it may be pinned already (the bot, which
+    # moves its workers to another core).
+    available = list(range(os.cpu_count() or 1))
     if len(available) > 1:
-        os.sched_setaffinity(0, {available[cpu % len(available)]})
+        os.sched_setaffinity(pid, {available[cpu % len(available)]})

@@ -57,6 +57,12 @@ def arguments() -> Any:
     )
     options.add_argument("--webhook", action="store_true", help="webhook instead of long polling")
     options.add_argument(
+        "--worker-cpu",
+        type=int,
+        default=None,
+        help="the core for the contract PDF workers (default: the bot's own, core 0)",
+    )
+    options.add_argument(
         "--send-rate",
         type=float,
         default=None,
@@ -84,8 +90,9 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
                 extra.update(webhook_settings())
             env = bot_environment(url, emu, runtime, **extra, **bot_overrides(args))
             profile = Path(f"{args.profile}-{runtime}") if args.profile else None
+            plan = "webhook" if args.webhook else "polling"
             async with bot_process(
-                env, plan="webhook" if args.webhook else "polling", profile=profile
+                env, plan=plan, profile=profile, worker_cpu=args.worker_cpu
             ) as bot:
                 result = await drive(
                     emu, bot, population, warmup=warmup, duration=duration, think=args.think
@@ -101,6 +108,7 @@ async def measure(args: Any, runtime: str) -> dict[str, Any]:
             "runtime": runtime,
             "buyers": buyers,
             "think_mean_s": args.think,
+            "worker_cpu": args.worker_cpu,
             "warmup_s": warmup,
             "bot_rss_mb": round(rss, 1),
             "bot_workers_rss_mb": round(workers_rss, 1),
@@ -147,6 +155,7 @@ def report(results: list[dict[str, Any]]) -> dict[str, Any]:
                 "updates/s",
                 "bot CPU %",
                 "CPU ms/update",
+                "of which workers",
                 "driver CPU %",
                 "errors",
                 "RSS MB",
@@ -157,6 +166,7 @@ def report(results: list[dict[str, Any]]) -> dict[str, Any]:
                     r["updates_per_s"],
                     r["bot_cpu_percent_of_one_core"],
                     r["bot_cpu_ms_per_update"],
+                    r["workers_cpu_ms_per_update"],
                     r["driver_cpu_percent_of_one_core"],
                     r["errors"],
                     r["bot_rss_mb"],

@@ -77,11 +77,13 @@ class BotProcess:
 
     def cpu_seconds(self) -> float:
         """The bot's CPU, with its worker processes' (contract PDFs: ``bot.workers``)."""
+        return _cpu(self.ps) + self.workers_cpu_seconds()
+
+    def workers_cpu_seconds(self) -> float:
         total = 0.0
-        for process in [self.ps, *self._children()]:
+        for process in self._children():
             with contextlib.suppress(psutil.NoSuchProcess):
-                times = process.cpu_times()
-                total += float(times.user + times.system)
+                total += _cpu(process)
         return total
 
     def _children(self) -> list[psutil.Process]:
@@ -121,7 +123,11 @@ def bot_environment(
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    env: dict[str, str], *, plan: str = "polling", profile: Path | None = None
+    env: dict[str, str],
+    *,
+    plan: str = "polling",
+    profile: Path | None = None,
+    worker_cpu: int | None = None,
 ) -> AsyncIterator[BotProcess]:
     """Start ``bench.bot_process``; stop it with SIGTERM and read its own figures."""
     workdir = Path(tempfile.mkdtemp(prefix="tradeguard-bot-"))  # no stray .env is read
@@ -130,6 +136,8 @@ async def bot_process(
     command += ["--cpu", str(BOT_CPU), "--plan", plan]
     if profile is not None:
         command += ["--profile", str(profile)]
+    if worker_cpu is not None:
+        command += ["--worker-cpu", str(worker_cpu)]
     process = await asyncio.create_subprocess_exec(
         *command, cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE
     )
@@ -501,7 +509,8 @@ class LoadResult:
     updates: int
     seconds: float
     samples: Samples
-    bot_cpu_seconds: float
+    bot_cpu_seconds: float  # with its workers'
+    workers_cpu_seconds: float
     driver_cpu_seconds: float
     journeys: int
 
@@ -516,6 +525,9 @@ class LoadResult:
             "updates_per_s": round(self.updates_per_second, 1),
             "bot_cpu_percent_of_one_core": round(100 * self.bot_cpu_seconds / self.seconds, 1),
             "bot_cpu_ms_per_update": round(1000 * self.bot_cpu_seconds / max(1, self.updates), 2),
+            "workers_cpu_ms_per_update": round(
+                1000 * self.workers_cpu_seconds / max(1, self.updates), 2
+            ),
             "driver_cpu_percent_of_one_core": round(
                 100 * self.driver_cpu_seconds / self.seconds, 1
             ),
@@ -560,11 +572,12 @@ async def drive(
     try:
         await asyncio.sleep(warmup)
         window.start = time.perf_counter()
-        bot_cpu, driver_cpu = bot.cpu_seconds(), _cpu(me)
+        bot_cpu, workers_cpu, driver_cpu = bot.cpu_seconds(), bot.workers_cpu_seconds(), _cpu(me)
         journeys = sum(b.journeys for b in buyers)
         await asyncio.sleep(duration)
         window.end = time.perf_counter()
         bot_cpu, driver_cpu = bot.cpu_seconds() - bot_cpu, _cpu(me) - driver_cpu
+        workers_cpu = bot.workers_cpu_seconds() - workers_cpu
         journeys = sum(b.journeys for b in buyers) - journeys
     finally:
         stop.set()
@@ -575,9 +588,12 @@ async def drive(
     seconds = window.end - window.start
     if on_progress is not None:
         on_progress(f"{samples.count} updates in {seconds:.1f} s")
-    return LoadResult(samples.count, seconds, samples, bot_cpu, driver_cpu, journeys)
+    return LoadResult(samples.count, seconds, samples, bot_cpu, workers_cpu, driver_cpu, journeys)
 
 
 def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
+    """User and system CPU seconds; 0 for a process gone meanwhile (a replaced worker)."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        times = process.cpu_times()
+        return float(times.user + times.system)
+    return 0.0
