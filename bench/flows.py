@@ -3,7 +3,8 @@
 N simulated buyers (``bench.load``) repeat a journey of realistic steps (search, 17
 specification answers and the contract PDF, payment choice, eleven dispute steps and the
 submission) through the real runtime, which long-polls the Bot API emulator over
-loopback HTTP. The bot runs alone on one core. Both runtimes are measured in the same
+loopback HTTP. The bot runs alone on one core (its contract PDF worker too, unless
+``--worker-cpu`` gives the worker another). Both runtimes are measured in the same
 run, each on a fresh database, and their throughput ratio is reported.
 
     python -m bench.flows                       # SQLite, both runtimes (about 3 minutes)
