@@ -98,6 +98,9 @@ async def test_late_delivery_claim_resolved_when_the_supplier_accepts(
     assert "Late delivery" in shown and "Contracted delivery date" in shown
     assert "file attached: local-" in shown  # the buyer's drawing, re-sent by its file id
     assert "The agreed contract, version 1" in shown  # the case file's first item
+    # ... which is the purchase order and the specification: not listed again below it.
+    assert "purchase order (PO)" not in shown and "specifications you agreed" not in shown
+    assert "❌ A signed copy of the transaction receipt" in shown  # the buyer's own still are
     assert "document saved:" in shown and "specification.pdf" in shown  # and its PDF
     shown = await chat.press("Accept the refund")
     shown = await chat.press("Send the answer")

@@ -403,7 +403,12 @@ def claim_lines(dispute: Dispute, order: Order, supplier: Supplier) -> list[str]
         lines.append(_("Documents and evidence:"))
     if contract:
         lines.append(contract_attached_line(int(contract["version"]), str(contract["sha256"])))
+    # The items the contract is (the purchase order, the agreed specification) are its line;
+    # a claim recorded before "stands_for" lists them as well.
+    by_contract = set(contract.get("stands_for") or ())
     for item, provided in checklist.items():  # with a contract or, for an older claim, without
+        if item in by_contract:
+            continue
         mark = "✅" if provided else "❌"
         state = _("provided") if provided else _("missing")
         lines.append(f"{mark} {checklist_item_name(item)}: {state}")

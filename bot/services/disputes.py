@@ -478,13 +478,17 @@ async def open_dispute(
     agreed = await contracts.in_force(session, order.id)
     if agreed is not None:
         # The case file starts with the contract both parties accepted: it is the
-        # purchase order and the agreed specification, whatever the buyer uploads.
+        # purchase order and the agreed specification, whatever the buyer uploads. The
+        # record says which checklist items it stands for, so a reader of the claim sees
+        # them once, as the contract, and not again as two "provided" lines.
+        stands_for = contract_documents(rules)
         details["contract"] = {
             "version": agreed.version,
             "sha256": agreed.sha256,
             "accepted_at": (agreed.supplier_accepted_at or agreed.created_at).isoformat(),
+            "stands_for": list(stands_for),
         }
-        checklist.update(dict.fromkeys(contract_documents(rules), True))
+        checklist.update(dict.fromkeys(stands_for, True))
     supplier = await get_supplier(session, order.supplier_id)
     paid = await amount_paid(session, order)
     cap = cap_for(order, supplier, rules, paid, contracts.rate_of(agreed))
