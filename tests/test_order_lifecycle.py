@@ -329,7 +329,8 @@ async def test_goods_inspected_before_loading_ship_with_the_report_the_buyer_rec
     fake = tmp_path / "report.pdf"
     fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 60)
     refused = await chat.say(f"/file {fake}")
-    assert "Please send the inspection report as a file" in refused
+    assert "I can't accept report.pdf as the inspection report" in refused
+    assert "office documents" in refused  # what it does accept
     review = await chat.say(f"/file {inspection_report_file()}")
     assert "Inspection report: sgs-report.pdf" in review
     before = chat.buffer.tell()
@@ -347,6 +348,12 @@ async def test_goods_inspected_before_loading_ship_with_the_report_the_buyer_rec
         assert shipped is not None and shipped.payload["inspection_report"] == "sgs-report.pdf"
     assert "has shipped" in pushed and "inspection report from before loading is attached" in pushed
     assert f"(file attached: {report.telegram_file_id})" in pushed
+    # The order's page keeps saying so, for both parties.
+    shown = await chat.say(f"/orders {order_id}")  # the supplier's
+    assert "Inspection report shipped with the goods: sgs-report.pdf" in shown
+    await as_buyer(chat)
+    shown = await chat.say(f"/orders {order_id}")
+    assert "Inspection report shipped with the goods: sgs-report.pdf" in shown
 
 
 async def test_receipt_is_confirmed_by_the_clock_for_a_buyer_who_blocked_the_bot(

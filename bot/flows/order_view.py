@@ -18,7 +18,7 @@ from bot.flows.order_text import order_money, rate_line, show
 from bot.flows.policy_text import method_name
 from bot.flows.replies import esc
 from bot.i18n import _, day, moment, money
-from bot.services import amendments, cancellation, contracts, disputes, payments
+from bot.services import amendments, cancellation, contracts, disputes, payments, supplier_orders
 from bot.services.supplier_orders import Side
 from policy import ShippingMode
 from policy.rates import RateUsed, default_rates
@@ -124,6 +124,14 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
             ).format(n=agreed.version if agreed is not None else 1)
         )
     lines += shipment_lines(order)
+    if order.shipped_at is not None and supplier_orders.needs_inspection_report(order):
+        report = await supplier_orders.inspection_report(ctx.session, order)
+        if report is not None:  # an order shipped before reports were asked for has none
+            lines.append(
+                _("Inspection report shipped with the goods: {name}").format(
+                    name=esc(report.file_name or _("file"))
+                )
+            )
     if order.receipt_confirmed_at:
         lines.append(
             _("Receipt confirmed by the buyer: {when}").format(

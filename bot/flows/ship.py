@@ -135,12 +135,20 @@ async def ask_report(ctx: Ctx) -> Prompt:
 
 async def take_report(ctx: Ctx, answer: Answer) -> dict[str, Any]:
     if answer.attachment is None:
-        raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
+        raise Invalid(
+            _("Please send the inspection report as a file: a PDF, a photo or an office document.")
+        )
     attachment = fit_to_keep(answer.attachment)
     refuse_too_large(attachment, ctx.app.settings.max_upload_bytes)
     if not acceptable_file(attachment):
         log_refusal(ctx, "inspection report type", (attachment.file_name, attachment.mime_type))
-        raise Invalid(_("Please send the inspection report as a file: a PDF or a photo."))
+        # The kinds a dispute accepts as evidence: the report may become evidence later.
+        raise Invalid(
+            _(
+                "I can't accept {name} as the inspection report. I accept images, PDF, "
+                "video and office documents (Word, Excel, PowerPoint, OpenDocument, text)."
+            ).format(name=esc(attachment.file_name or _("this file")))
+        )
     return {
         "file_id": attachment.file_id,
         "file_unique_id": attachment.file_unique_id,
