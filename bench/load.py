@@ -75,16 +75,11 @@ class BotProcess:
     ps: psutil.Process
     stats: dict[str, Any] = field(default_factory=dict)
 
-    def cpu_seconds(self) -> float:
-        """The bot's CPU, with its worker processes' (contract PDFs: ``bot.workers``)."""
-        return _cpu(self.ps) + self.workers_cpu_seconds()
-
-    def workers_cpu_seconds(self) -> float:
-        total = 0.0
-        for process in self._children():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                total += _cpu(process)
-        return total
+    def cpu_seconds(self) -> tuple[float, float]:
+        """The bot's CPU with its worker processes' (contract PDFs: ``bot.workers``), and
+        the workers' alone."""
+        workers = sum(_cpu(process) for process in self._children())
+        return _cpu(self.ps) + workers, workers
 
     def _children(self) -> list[psutil.Process]:
         with contextlib.suppress(psutil.NoSuchProcess):
@@ -572,12 +567,12 @@ async def drive(
     try:
         await asyncio.sleep(warmup)
         window.start = time.perf_counter()
-        bot_cpu, workers_cpu, driver_cpu = bot.cpu_seconds(), bot.workers_cpu_seconds(), _cpu(me)
+        (bot_cpu, workers_cpu), driver_cpu = bot.cpu_seconds(), _cpu(me)
         journeys = sum(b.journeys for b in buyers)
         await asyncio.sleep(duration)
         window.end = time.perf_counter()
-        bot_cpu, driver_cpu = bot.cpu_seconds() - bot_cpu, _cpu(me) - driver_cpu
-        workers_cpu = bot.workers_cpu_seconds() - workers_cpu
+        (bot_now, workers_now), driver_cpu = bot.cpu_seconds(), _cpu(me) - driver_cpu
+        bot_cpu, workers_cpu = bot_now - bot_cpu, workers_now - workers_cpu
         journeys = sum(b.journeys for b in buyers) - journeys
     finally:
         stop.set()
