@@ -42,6 +42,7 @@ from policy.payments import (
     assess_payment_methods,
     fee_range,
     is_paypal,
+    latest_arrival,
     normalise_card_network,
     paypal_answer,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "is_open",
     "is_paypal",
     "known_currencies",
+    "latest_arrival",
     "load_rules",
     "long_enough",
     "max_refund",

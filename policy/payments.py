@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from policy.errors import CurrencyMismatch, PolicyError, Reason, Refusal
@@ -28,6 +29,7 @@ __all__ = [
     "assess_payment_methods",
     "fee_range",
     "is_paypal",
+    "latest_arrival",
     "normalise_card_network",
     "paypal_answer",
 ]
@@ -361,3 +363,27 @@ def _check_country(country: str) -> str:
     if len(code) != 2 or not code.isascii() or not code.isalpha() or code in _NOT_COUNTRIES:
         raise PolicyError("country_format", {"country": country})
     return code
+
+
+# When the guide gives no time for a method, a payment still missing after a week is
+# worth asking about.
+UNSTATED_PROCESSING = timedelta(days=7)
+
+
+def latest_arrival(processing: Processing | None, start: datetime) -> datetime:
+    """When money sent at ``start`` should be in escrow at the latest, by the method's
+    processing time (ch5): "3-7 business days" counts seven weekdays, Saturdays and
+    Sundays skipped. For Pay Later the time runs from the loan agreement, which the bot
+    does not see; counted from ``start`` it is the earliest such moment."""
+    if processing is None:
+        return start + UNSTATED_PROCESSING
+    if processing.unit == "hours":
+        return start + timedelta(hours=processing.max)
+    if processing.unit != "business_days":
+        return start + timedelta(days=processing.max)
+    moment, left = start, processing.max
+    while left:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment

@@ -65,6 +65,7 @@ class OrderStatus(enum.StrEnum):
     DRAFT = "draft"  # specification being written
     CONFIRMED = "confirmed"  # the buyer accepted the contract; the supplier has not yet
     AGREED = "agreed"  # both parties accepted the current contract version: payable
+    AWAITING_FUNDS = "awaiting_funds"  # the buyer chose a method; escrow has not got it yet
     AWAITING_SHIPMENT = "awaiting_shipment"  # "Waiting for supplier to ship order"
     SHIPPED = "shipped"  # buyer confirmed the shipping documents
     COMPLETE = "complete"  # receipt confirmed (by buyer or automatically): claim window runs
@@ -239,7 +240,7 @@ class OrderEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_role: Mapped[str] = mapped_column(String(16))  # buyer | supplier | system
+    actor_role: Mapped[str] = mapped_column(String(16))  # buyer | supplier | team | system
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
@@ -258,7 +259,10 @@ class Payment(Base):
     fee_max: Mapped[Decimal | None] = mapped_column(MoneyAmount)
     buyer_country: Mapped[str] = mapped_column(String(2))
     card_network: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)  # when the buyer chose the method
+    # When the programme confirmed the money is held in escrow (the order's log says who
+    # recorded it): only then is the supplier told to ship.
+    received_at: Mapped[datetime | None]
 
 
 class Dispute(Base):

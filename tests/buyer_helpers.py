@@ -148,6 +148,18 @@ async def agreed_order(
     return order_id
 
 
+async def funds_held(chat: ChatDriver, order_id: int, member: str = "tess") -> str:
+    """The programme's team (``member``) sees the buyer's money in escrow and records it,
+    so the supplier may ship; back to the buyer."""
+    await chat.say(f"/as team {member}")
+    shown = await chat.say(f"/funds {order_id}")
+    assert "Is the whole amount held in the escrow account?" in shown, shown
+    done = await chat.press("Yes, the money is held")
+    assert f"Recorded: the money for order #{order_id} is held in escrow." in done, done
+    await as_buyer(chat)
+    return done
+
+
 async def ship_order(chat: ChatDriver, order_id: int, tracking: str = "MSKU1234567") -> str:
     """The supplier (``sam``) marks the order shipped today by Maersk; back to the buyer."""
     await as_supplier(chat)

@@ -20,6 +20,7 @@ from storage.models import (
     Evidence,
     Order,
     OrderStatus,
+    Payment,
     Reminder,
     ReminderStatus,
     Supplier,
@@ -107,7 +108,8 @@ async def make_order(
             coverage_type="post_delivery",
             uses_programme=uses_programme,
             confirmed_at=now - timedelta(days=60),
-            paid_at=now - timedelta(days=59),
+            # Awaiting funds: a method was chosen, the money is not held yet.
+            paid_at=None if status == OrderStatus.AWAITING_FUNDS else now - timedelta(days=59),
             receipt_confirmed_at=received_at,
             auto_confirmed_at=auto_confirmed_at,
             created_at=now - timedelta(days=60),
@@ -129,6 +131,19 @@ async def make_order(
                     supplier_accepted_at=(
                         None if status == OrderStatus.CONFIRMED else order.confirmed_at
                     ),
+                )
+            )
+            await session.flush()
+        if status == OrderStatus.AWAITING_FUNDS:
+            session.add(
+                Payment(
+                    order_id=order.id,
+                    buyer_id=buyer_id,
+                    method="wire",
+                    amount=order.amount,
+                    currency=order.currency,
+                    buyer_country="US",
+                    created_at=now - timedelta(days=1),
                 )
             )
             await session.flush()

@@ -17,6 +17,7 @@ from tests.buyer_helpers import (
     agreed_order,
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
+    funds_held,
     get_order,
     pdf_text,
     saved_files,
@@ -33,6 +34,7 @@ async def paid_order(chat: ChatDriver, app: App, query: str = "scarf 20000 USD")
     if "Visa" in chat.buttons():
         await chat.press("Visa")
     await chat.press("Wire transfer")
+    await funds_held(chat, order_id)
     return order_id
 
 
@@ -182,7 +184,7 @@ async def test_an_orders_page_leads_to_payment(chat: ChatDriver, app: App) -> No
     assert "Which card" not in shown
     assert "Credit or debit card: Above its limit of $12,000.00 per payment." in shown
     done = await chat.press("Wire transfer")
-    assert "Status: Waiting for supplier to ship order." in done
+    assert "Status: Payment on its way: the supplier ships once it is held in escrow." in done
     shown = await chat.press("My orders")
     assert f"Order #{order_id} with Hangzhou Silkway Textiles" in shown
-    assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_SHIPMENT
+    assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_FUNDS

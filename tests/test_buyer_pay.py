@@ -49,12 +49,15 @@ async def test_western_union_is_out_above_2500_for_a_us_buyer(chat: ChatDriver, 
 
     done = await chat.press("Wire transfer")
     assert "payment by Wire transfer (T/T) recorded" in done
-    assert "Status: Waiting for supplier to ship order." in done
-    assert "If nothing has shipped by Mar 1, 2027, I will remind you." in done
+    assert "Status: Payment on its way: the supplier ships once it is held in escrow." in done
+    assert "By Wire transfer (T/T) the money takes 3–7 business days to arrive." in done
+    # Nothing ships on a promise: the supplier waits for the money to be held.
+    assert "Quote order #1 with the payment." in done
+    assert "ships once the programme confirms the money is held in escrow" in done
 
     order = await get_order(app, order_id)
-    assert order.status == OrderStatus.AWAITING_SHIPMENT
-    assert order.paid_at == app.clock.now()
+    assert order.status == OrderStatus.AWAITING_FUNDS
+    assert order.paid_at is None  # paid when the money is held, not when it is promised
     buyer = await user_named(app, "you")
     assert buyer.country == "US"  # kept for next time
     async with app.sessions() as session:
@@ -70,11 +73,11 @@ async def test_western_union_is_out_above_2500_for_a_us_buyer(chat: ChatDriver, 
         overdue = await session.scalar(
             select(Reminder).where(Reminder.kind == reminders.SHIPMENT_OVERDUE)
         )
-        assert overdue is not None and overdue.due_at == order.delivery_deadline
+        assert overdue is None  # the delivery date is watched once the money is held
 
-    # Paid once: the order is not waiting for a payment any more.
+    # Chosen once: the order is not waiting for a choice any more.
     again = await chat.say(f"/pay {order_id}")
-    assert "is not waiting for payment. Status: Waiting for supplier to ship order" in again
+    assert "is not waiting for payment. Status: Payment on its way" in again
 
 
 async def test_another_buyers_order_is_not_found(app: App) -> None:
@@ -118,7 +121,7 @@ async def test_no_card_and_a_known_country_skip_straight_to_the_methods(
         "Pay Later",
     ]
     await chat.press("Wire transfer")
-    assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_SHIPMENT
+    assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_FUNDS
 
 
 async def test_boletos_monthly_limit_counts_this_months_payments(

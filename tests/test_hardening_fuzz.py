@@ -279,6 +279,11 @@ INFORM: Path = [
     ("info_answer", "uploads", Pick("done")),
     ("info_answer", "review", Pick("send")),
 ]
+FUNDS: Path = [
+    (None, None, Say("/funds")),
+    ("funds", "pick", Pick(_is("order"))),
+    ("funds", "confirm", Pick("held")),
+]
 PRIVACY: Path = [(None, None, Say("/delete_me")), ("privacy", "confirm", Pick("keep"))]
 
 # Steps whose valid answer uses something up (confirms, pays, submits, decides): their
@@ -294,6 +299,7 @@ CONSUMING = frozenset(
         ("dispute_answer", "review"),
         ("dispute_decide", "note"),
         ("queue", "review"),
+        ("funds", "confirm"),
         ("info_ask", "review"),
         ("info_answer", "review"),
     }
@@ -373,6 +379,20 @@ async def a_claim(fuzzer: Fuzzer, tag: str) -> tuple[Person, Person, dict[str, A
     return buyer, Person(fuzzer.app, f"fuzz-{tag}-supplier"), context
 
 
+async def an_order_awaiting_funds(fuzzer: Fuzzer, tag: str) -> tuple[Person, dict[str, Any]]:
+    """The team's side of an order whose buyer chose a method: its money to record."""
+    member, context = await a_team_member(fuzzer, tag)
+    context["order"] = await fuzzer.insert_order(
+        buyer=f"fuzz-{tag}",
+        supplier=f"fuzz-{tag}-supplier",
+        supplier_name=f"Wire Mill {tag}",
+        amount="5000",
+        status=OrderStatus.AWAITING_FUNDS,
+        delivery_deadline=fuzzer.clock.now() + timedelta(days=60),
+    )
+    return member, context
+
+
 async def an_order_to_ship(
     fuzzer: Fuzzer, tag: str, spec: dict[str, Any] | None = None
 ) -> tuple[Person, dict[str, Any]]:
@@ -449,6 +469,7 @@ SCENARIOS = (
     Scenario("dispute_decide", an_answered_claim, ESCALATE),
     Scenario("queue", an_escalated_claim, DECIDE),
     Scenario("info_ask", an_escalated_claim, ASK),
+    Scenario("funds", an_order_awaiting_funds, FUNDS),
     Scenario("info_answer", a_question_to_answer, INFORM),
     Scenario("privacy", a_paid_order, PRIVACY),
 )

@@ -78,6 +78,7 @@ async def test_a_paid_order_is_changed_when_the_supplier_accepts_the_new_version
         "created",
         "confirmed",
         "contract_accepted",
+        "payment_chosen",
         "paid",
         "amendment_started",
         "confirmed",

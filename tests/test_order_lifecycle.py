@@ -37,6 +37,7 @@ from tests.buyer_helpers import (
     bind_supplier,
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
+    funds_held,
     get_order,
     inspection_report_file,
     pdf_text,
@@ -68,7 +69,9 @@ async def pay(chat: ChatDriver, order_id: int) -> str:
         await chat.press("United States")
     if "Visa" in chat.buttons():
         await chat.press("Visa")
-    return await chat.press("Wire transfer")
+    chosen = await chat.press("Wire transfer")
+    await funds_held(chat, order_id)
+    return chosen
 
 
 async def ship(chat: ChatDriver, order_id: int) -> str:
@@ -146,6 +149,7 @@ async def test_a_contract_needs_both_parties_before_payment(
         "changes_requested",
         "confirmed",
         "contract_accepted",
+        "payment_chosen",
         "paid",
     ]
 
@@ -188,6 +192,7 @@ async def test_shipment_then_receipt_by_the_clock_sets_the_claim_window(
         "created",
         "confirmed",
         "contract_accepted",
+        "payment_chosen",
         "paid",
         "shipped",
         "receipt_auto_confirmed",

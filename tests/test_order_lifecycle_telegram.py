@@ -1,8 +1,9 @@
 """Two parties, one order, through the real runtimes (aiogram and python-telegram-bot)
 against the Bot API emulator: the buyer specifies and confirms, the supplier accepts,
-the buyer pays, the supplier ships with a tracking number, nobody confirms receipt and
-the clock does, and the claim window runs from that moment. Bad and forged input on the
-way gets a clear message and changes nothing; every step is in the audit log."""
+the buyer pays, the programme's team records the money in escrow, the supplier ships
+with a tracking number, nobody confirms receipt and the clock does, and the claim
+window runs from that moment. Bad and forged input on the way gets a clear message and
+changes nothing; every step is in the audit log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from telegram_helpers import RUNTIMES, Person, bot_settings, running, texts
+from telegram_helpers import RUNTIMES, TEAM_MEMBER, Person, bot_settings, running, texts
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -108,6 +109,26 @@ async def test_buyer_and_supplier_from_order_to_claim_window(
         await press(alice, methods, "Wire transfer")
         await alice.wait_for("payment by Wire transfer (T/T) recorded")
 
+        # The supplier hears the order is being paid, and holds the goods until the
+        # programme's team sees the money in escrow and records it.
+        coming = await seen(emu, sam, "the buyer is paying by Wire transfer (T/T)")
+        assert "Please do not ship yet" in texts(coming)
+        await press(sam, coming, "See the order")
+        waiting = await sam.wait_for("Status: Payment on its way")
+        assert "Mark as shipped" not in sam.labels(waiting)
+        # Only the team records money: to anyone else the command does not exist.
+        await ask(emu, mallory, f"/funds {order_id}", "Unknown command /funds")
+        async with app.sessions() as session:
+            waiting = await session.get(Order, order_id)
+            assert waiting is not None and waiting.status == OrderStatus.AWAITING_FUNDS
+        tess = Person(emu, TEAM_MEMBER, "Tess")
+        listed = await tess.say("/funds")
+        await press(tess, listed, f"#{order_id}")
+        held = await tess.wait_for("Is the whole amount held in the escrow account?")
+        await press(tess, held, "Yes, the money is held")
+        await tess.wait_for(f"Recorded: the money for order #{order_id} is held in escrow.")
+        await seen(emu, alice, "your payment of $20,000.00 is held in the programme's escrow")
+
         # The supplier ships: a date in the future is refused, then today, carrier, tracking.
         paid = await seen(emu, sam, "is paid into the programme's escrow account")
         await press(sam, paid, "See the order")
@@ -158,7 +179,8 @@ async def test_buyer_and_supplier_from_order_to_claim_window(
         ("created", "buyer"),
         ("confirmed", "buyer"),
         ("contract_accepted", "supplier"),
-        ("paid", "buyer"),
+        ("payment_chosen", "buyer"),
+        ("paid", "team"),
         ("shipped", "supplier"),
         ("receipt_auto_confirmed", "system"),
     ]

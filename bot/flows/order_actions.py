@@ -71,10 +71,17 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
     """A pending yes/no or the supplier's reason, asked on the order's own page."""
     asking = ctx.data.get("asking")
     if asking == "cancel":
+        question = (
+            _(
+                "Cancel {title}? The money is not held in escrow yet. If you have sent it, "
+                "the programme returns it to you when it arrives. The order stays in your "
+                "list as cancelled."
+            )
+            if order.status == OrderStatus.AWAITING_FUNDS
+            else _("Cancel {title}? Nothing has been paid; it stays in your list as cancelled.")
+        )
         return _yes_or_no(
-            _("Cancel {title}? Nothing has been paid; it stays in your list as cancelled.").format(
-                title=order_title(order, supplier)
-            ),
+            question.format(title=order_title(order, supplier)),
             yes=_("Yes, cancel it"),
             action="cancel_yes",
             no=_("No, keep it"),

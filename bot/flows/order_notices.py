@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.notices import NoticeCtx, performs, renders
 from bot.flows.order_items import shipping_label
-from bot.flows.order_text import order_title
+from bot.flows.order_text import order_money, order_title, show
+from bot.flows.policy_text import method_name
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, day, moment, ngettext
@@ -152,6 +153,52 @@ async def changes_requested(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
     )
 
 
+@renders(reminders.PAYMENT_COMING)
+async def payment_coming(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _order(ctx, reminder, "supplier")
+    if found is None or found[0].status != OrderStatus.AWAITING_FUNDS:
+        return None
+    order, supplier = found
+    return _reply(
+        ctx,
+        order,
+        _(
+            "<b>{title}</b>: the buyer is paying by {method} into the programme's escrow account."
+        ).format(
+            title=order_title(order, supplier),
+            method=method_name(str((reminder.payload or {}).get("method", ""))),
+        ),
+        _(
+            "Please do not ship yet: the money is not held until the programme confirms it "
+            "arrived. I will tell you then, and you ship under the agreed contract."
+        ),
+    )
+
+
+@renders(reminders.FUNDS_RECEIVED)
+async def funds_received(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _order(ctx, reminder, "buyer")
+    if found is None or found[0].status != OrderStatus.AWAITING_SHIPMENT:
+        return None
+    order, supplier = found
+    lines = [
+        _(
+            "<b>{title}</b>: your payment of {amount} is held in the programme's escrow account."
+        ).format(title=order_title(order, supplier), amount=show(order_money(order))),
+        _(
+            "The supplier has been told to ship. It is released to them only after you "
+            "confirm receipt, or the platform does."
+        ),
+    ]
+    if order.delivery_deadline is not None:
+        lines.append(
+            _("If nothing has shipped by {date}, I will remind you.").format(
+                date=day(order.delivery_deadline)
+            )
+        )
+    return _reply(ctx, order, *lines)
+
+
 @renders(reminders.ORDER_PAID)
 async def order_paid(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
     found = await _order(ctx, reminder, "supplier")
@@ -223,13 +270,14 @@ async def order_cancelled(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
     if found is None or found[0].status != OrderStatus.CANCELLED:
         return None
     order, supplier = found
-    return _reply(
-        ctx,
-        order,
-        _("<b>{title}</b> was cancelled by the buyer before payment.").format(
-            title=order_title(order, supplier)
-        ),
-    )
+    if (reminder.payload or {}).get("was") == OrderStatus.AWAITING_FUNDS.value:
+        text = _(
+            "<b>{title}</b> was cancelled by the buyer before their money reached escrow: "
+            "do not ship it."
+        )
+    else:
+        text = _("<b>{title}</b> was cancelled by the buyer before payment.")
+    return _reply(ctx, order, text.format(title=order_title(order, supplier)))
 
 
 @performs(reminders.AUTO_RECEIPT)

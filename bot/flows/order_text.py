@@ -35,6 +35,9 @@ def status_label(status: OrderStatus | str) -> str:
         OrderStatus.DRAFT: _("Draft: not sent to the supplier yet"),
         OrderStatus.CONFIRMED: _("Sent to the supplier: waiting for their acceptance"),
         OrderStatus.AGREED: _("Contract agreed by both parties: waiting for payment"),
+        OrderStatus.AWAITING_FUNDS: _(
+            "Payment on its way: the supplier ships once it is held in escrow"
+        ),
         OrderStatus.AWAITING_SHIPMENT: _("Waiting for supplier to ship order"),
         OrderStatus.SHIPPED: _("Shipped: waiting for the buyer to confirm receipt"),
         OrderStatus.COMPLETE: _("Order complete"),

@@ -28,6 +28,7 @@ from storage.models import (
     DisputeEvent,
     DisputeStatus,
     Order,
+    OrderStatus,
     Supplier,
 )
 
@@ -108,6 +109,14 @@ async def history_lines(ctx: Ctx, order: Order, side: Side) -> list[str]:
         lines.append(
             _("Paid: {when}, by {method}").format(when=moment(order.paid_at), method=method)
         )
+    elif order.status == OrderStatus.AWAITING_FUNDS:
+        payment = await payments.payment_of(ctx.session, order)
+        if payment is not None:
+            lines.append(
+                _("Payment by {method} chosen: {when}; not yet held in escrow").format(
+                    method=method_name(payment.method), when=moment(payment.created_at)
+                )
+            )
     if amendments.being_amended(order):
         agreed = await contracts.in_force(ctx.session, order.id)
         lines.append(

@@ -3,8 +3,9 @@
 Which methods a buyer may use depends on their country, the order's currency and
 amount, their card network and what they already paid this month (ch5). The policy
 calculator assesses every method; eligible ones become buttons with fee, total and
-arrival time, the others are listed with why not. Choosing one records the payment
-and the order moves to "Waiting for supplier to ship order" (ch4).
+arrival time, the others are listed with why not. Choosing one records the payment;
+the order waits for the money to reach escrow, and the programme's team records its
+arrival (/funds) before the supplier is told to ship (ch4).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bot.flows.policy_text import (
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Button, Reply, esc
 from bot.flows.tokens import shortcut_token
-from bot.i18n import _, day, lazy_gettext
+from bot.i18n import _, lazy_gettext
 from bot.services import orders, payments
 from policy import MethodAssessment, PaymentAssessment, Refusal, is_paypal, paypal_answer
 from storage.models import Order, OrderStatus
@@ -317,14 +318,20 @@ async def finish(ctx: Ctx) -> list[Reply]:
             "supplier's own account."
         ).format(amount=show(order_money(order)), bank=esc(ctx.app.rules.programme.escrow_bank)),
     ]
-    if order.delivery_deadline is not None:
+    processing = ctx.app.rules.method(ctx.data["method"]).processing
+    if processing is not None:
         lines.append(
-            _(
-                "The supplier has been told to ship. When they mark it shipped, you will see "
-                "the carrier and tracking number here. If nothing has shipped by {date}, I "
-                "will remind you."
-            ).format(date=day(order.delivery_deadline))
+            _("By {method} the money takes {time} to arrive.").format(
+                method=method_name(ctx.data["method"]), time=processing_text(processing)
+            )
         )
+    lines.append(
+        _(
+            "Quote order #{id} with the payment. The supplier has been told it is being paid "
+            "and ships once the programme confirms the money is held in escrow; I will tell "
+            "you then."
+        ).format(id=order.id)
+    )
     button = Button(
         _("My orders"),
         shortcut_token(ctx.app.secret, ctx.user.telegram_id, "orders", str(order.id)),

@@ -1,5 +1,6 @@
-"""What the buyer's order reminders say: the claim window closing (ch6) and a shipment
-that has not come by the contract's deadline (ch1: late delivery is a ground).
+"""What the buyer's order reminders say: a payment not yet in escrow when its method
+says it should be (ch5), the claim window closing (ch6) and a shipment that has not
+come by the contract's deadline (ch1: late delivery is a ground).
 
 Each carries shortcut buttons that open the right place: the order in /orders, or the
 dispute flow for that order. A reminder whose order has moved on says nothing.
@@ -13,11 +14,12 @@ from sqlalchemy import select
 
 from bot.flows.notices import NoticeCtx, renders
 from bot.flows.order_text import order_title
+from bot.flows.policy_text import method_name
 from bot.flows.replies import Button, Reply
 from bot.flows.tokens import shortcut_token
 from bot.i18n import _, day, moment, ngettext
 from bot.services import disputes, reminders
-from storage.models import Dispute, Order, OrderStatus, Reminder, Supplier
+from storage.models import Dispute, Order, OrderStatus, Payment, Reminder, Supplier
 
 
 async def _order(ctx: NoticeCtx, reminder: Reminder) -> tuple[Order, Supplier] | None:
@@ -70,6 +72,44 @@ async def claim_window_closing(ctx: NoticeCtx, reminder: Reminder) -> Reply | No
             ]
         ),
         buttons=_buttons(ctx, order),
+    )
+
+
+@renders(reminders.FUNDS_OVERDUE)
+async def funds_overdue(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
+    found = await _order(ctx, reminder)
+    if found is None or found[0].status != OrderStatus.AWAITING_FUNDS:
+        return None  # recorded or cancelled since: nothing is missing
+    order, supplier = found
+    payment = await ctx.session.get(Payment, int(reminder.payload.get("payment", 0)))
+    if payment is None or payment.order_id != order.id or payment.received_at is not None:
+        return None
+    see = Button(
+        _("See the order"),
+        shortcut_token(ctx.secret, ctx.recipient.telegram_id, "orders", str(order.id)),
+    )
+    return Reply(
+        text="\n".join(
+            [
+                _(
+                    "<b>{title}</b>: your payment by {method}, chosen on {chosen}, is not "
+                    "recorded in the escrow account yet; by that method it should have "
+                    "arrived by {date}."
+                ).format(
+                    title=order_title(order, supplier),
+                    method=method_name(payment.method),
+                    chosen=day(payment.created_at),
+                    date=day(datetime.fromisoformat(reminder.payload["expected_by"])),
+                ),
+                _(
+                    "If you sent it, check with your bank that it went to the programme's "
+                    "escrow account quoting order #{id}, and keep the bank's receipt. If you "
+                    "have not, pay now or cancel the order. The supplier does not ship "
+                    "before the money is held."
+                ).format(id=order.id),
+            ]
+        ),
+        buttons=((see,),),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OrderEvent, User
 
-Role = Literal["buyer", "supplier", "system"]
+Role = Literal["buyer", "supplier", "team", "system"]
 
 
 async def record(

@@ -1,13 +1,15 @@
 """An order's life on the buyer's side: draft -> confirmed (sent to the supplier) ->
-agreed (the supplier accepted) -> awaiting shipment (paid) -> shipped -> complete.
+agreed (the supplier accepted) -> awaiting funds (a method chosen) -> awaiting shipment
+(the money is in escrow, ``bot.services.funds``) -> shipped -> complete.
 
 Each transition takes the acting user and refuses anyone but the order's buyer, so a
 flow cannot move someone else's order even if it was handed a foreign id; the
 supplier's steps are in ``bot.services.supplier_orders``. Every transition writes an
 ``order_events`` row and tells the other party through the outbox. Reminders follow
-the state: paying schedules the shipment-deadline check, the supplier's shipment
-cancels it, and receipt (by the buyer or automatically) schedules the claim-window
-reminders (ch6). Like every service, these take the caller's session and never commit.
+the state: the money reaching escrow schedules the shipment-deadline check, the
+supplier's shipment cancels it, and receipt (by the buyer or automatically) schedules
+the claim-window reminders (ch6). Like every service, these take the caller's session
+and never commit.
 """
 
 from __future__ import annotations
@@ -44,7 +46,14 @@ SPEC_ITEMS = (
     "coverage",
 )
 # Statuses a buyer can still walk away from without a dispute: nothing was paid.
-CANCELLABLE = (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.AGREED)
+# AWAITING_FUNDS too: the supplier was told not to ship yet, so nothing of theirs is at
+# stake; money already on its way is returned by the programme.
+CANCELLABLE = (
+    OrderStatus.DRAFT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.AGREED,
+    OrderStatus.AWAITING_FUNDS,
+)
 # Statuses in which the buyer may change the terms: a new version both must accept.
 AMENDABLE = (OrderStatus.CONFIRMED, OrderStatus.AGREED)
 
@@ -300,7 +309,9 @@ async def cancel(session: AsyncSession, order: Order, actor: User, now: datetime
     await order_log.record(session, order.id, actor, "buyer", "cancelled", now, was=previous.value)
     if previous != OrderStatus.DRAFT or await contracts.current(session, order.id) is not None:
         # The supplier saw a version of this contract: they hear it is off.
-        await notify_supplier(session, order, reminders.ORDER_CANCELLED, now)
+        await notify_supplier(
+            session, order, reminders.ORDER_CANCELLED, now, {"was": previous.value}
+        )
     return order
 
 
@@ -336,9 +347,13 @@ async def contract_of(session: AsyncSession, order: Order) -> ContractVersion | 
 # -- after confirmation -------------------------------------------------------------------
 
 
-async def mark_paid(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
-    """AGREED -> AWAITING_SHIPMENT ("Waiting for supplier to ship order", ch4): only a
-    contract both parties accepted can be paid."""
+async def choose_payment(
+    session: AsyncSession, order: Order, actor: User, now: datetime, *, method: str
+) -> Order:
+    """AGREED -> AWAITING_FUNDS: the buyer chose how to pay; only a contract both parties
+    accepted can be paid. The money reaches the escrow account in the method's own time
+    (a wire: 3-7 business days), so the supplier hears the order is being paid, not that
+    it is paid: ``funds.confirm`` moves it on when the programme holds the money."""
     _own(order, actor)
     if order.status == OrderStatus.CONFIRMED:
         raise NotAgreed(order.id)
@@ -347,19 +362,12 @@ async def mark_paid(session: AsyncSession, order: Order, actor: User, now: datet
     if not contracts.agreed(version):
         raise NotAgreed(order.id)
     assert version is not None
-    order.status = OrderStatus.AWAITING_SHIPMENT
-    order.paid_at = now
+    order.status = OrderStatus.AWAITING_FUNDS
     order.updated_at = now
-    await order_log.record(session, order.id, actor, "buyer", "paid", now, version=version.version)
-    await notify_supplier(session, order, reminders.ORDER_PAID, now)
-    if order.delivery_deadline is not None:
-        await reminders.schedule_shipment_deadline(
-            session,
-            order_id=order.id,
-            buyer_id=order.buyer_id,
-            deadline=order.delivery_deadline,
-            now=now,
-        )
+    await order_log.record(
+        session, order.id, actor, "buyer", "payment_chosen", now, version=version.version
+    )
+    await notify_supplier(session, order, reminders.PAYMENT_COMING, now, {"method": method})
     return order
 
 

@@ -11,12 +11,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import orders
-from policy import MethodAssessment, Money, PaymentAssessment, Rules, assess_payment_methods
-from storage.models import Order, Payment, User
+from bot.services import orders, reminders
+from policy import (
+    MethodAssessment,
+    Money,
+    PaymentAssessment,
+    Rules,
+    assess_payment_methods,
+    latest_arrival,
+)
+from storage.models import Order, OrderStatus, Payment, User
 
 
 class MethodNotEligible(ValueError):
@@ -32,10 +39,16 @@ def month_start(now: datetime) -> datetime:
 async def month_totals(
     session: AsyncSession, buyer: User, now: datetime
 ) -> dict[tuple[str, str], Money]:
-    """What this buyer recorded per (method, currency) since the month began."""
+    """What this buyer recorded per (method, currency) since the month began; a payment
+    whose order was cancelled before the money arrived was never made."""
     rows = await session.execute(
         select(Payment.method, Payment.currency, func.sum(Payment.amount))
-        .where(Payment.buyer_id == buyer.id, Payment.created_at >= month_start(now))
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            Payment.buyer_id == buyer.id,
+            Payment.created_at >= month_start(now),
+            or_(Payment.received_at.is_not(None), Order.status != OrderStatus.CANCELLED),
+        )
         .group_by(Payment.method, Payment.currency)
     )
     return {
@@ -91,10 +104,11 @@ async def record_payment(
     country: str,
     card_network: str | None,
 ) -> Payment:
-    """Record the chosen method and move the order to "Waiting for supplier to ship"."""
+    """Record the chosen method; the order waits for the money to reach escrow."""
     if not method.eligible:
         raise MethodNotEligible(method.method_id)
-    await orders.mark_paid(session, order, actor, now)  # checks owner and status first
+    # Checks the owner and the status first.
+    await orders.choose_payment(session, order, actor, now, method=method.method_id)
     payment = Payment(
         order_id=order.id,
         buyer_id=actor.id,
@@ -109,6 +123,14 @@ async def record_payment(
     )
     session.add(payment)
     await session.flush()
+    await reminders.schedule_funds_overdue(
+        session,
+        order_id=order.id,
+        buyer_id=actor.id,
+        expected_by=latest_arrival(method.processing, now),
+        payment_id=payment.id,
+        now=now,
+    )
     return payment
 
 

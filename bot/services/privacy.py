@@ -50,7 +50,13 @@ from storage.models import (
 
 OPEN = (DisputeStatus.SUBMITTED, DisputeStatus.SUPPLIER_RESPONDED, DisputeStatus.ESCALATED)
 # Money moved: from here on the order is part of the programme's financial record.
-PAID = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED, OrderStatus.COMPLETE)
+# A chosen method counts: the money may be on its way to escrow.
+PAID = (
+    OrderStatus.AWAITING_FUNDS,
+    OrderStatus.AWAITING_SHIPMENT,
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETE,
+)
 # What an erased row says about language and zone: the defaults, so it tells nothing.
 NEUTRAL_LOCALE = "en"
 NEUTRAL_ZONE = "UTC"

@@ -31,7 +31,10 @@ INFO_KINDS = (INFO_DUE, INFO_LAPSE)
 ORDER_TO_REVIEW = "order_to_review"  # to the supplier: a contract version to accept
 CONTRACT_ACCEPTED = "contract_accepted"  # to the buyer
 CHANGES_REQUESTED = "changes_requested"  # to the buyer, with the supplier's reason
-ORDER_PAID = "order_paid"  # to the supplier: ship it
+PAYMENT_COMING = "payment_coming"  # to the supplier: being paid, do not ship yet
+ORDER_PAID = "order_paid"  # to the supplier: the money is in escrow, ship it
+FUNDS_RECEIVED = "funds_received"  # to the buyer: the money is in escrow
+FUNDS_OVERDUE = "funds_overdue"  # to the buyer: the money should be in escrow by now
 ORDER_SHIPPED = "order_shipped"  # to the buyer, with carrier and tracking
 RECEIPT_CONFIRMED = "receipt_confirmed"  # to the supplier
 ORDER_CANCELLED = "order_cancelled"  # to the other party
@@ -72,6 +75,33 @@ async def schedule_claim_window(
         )
         created += row is not None
     return created
+
+
+# Banks run late: the buyer is asked about a missing payment a day after its method's
+# latest arrival, not at the hour.
+FUNDS_GRACE = timedelta(days=1)
+
+
+async def schedule_funds_overdue(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    buyer_id: int,
+    expected_by: datetime,
+    payment_id: int,
+    now: datetime,
+) -> None:
+    """If the money is not recorded by then, ask the buyer whether they sent it."""
+    await outbox.enqueue(
+        session,
+        kind=FUNDS_OVERDUE,
+        recipient_id=buyer_id,
+        due_at=max(expected_by + FUNDS_GRACE, now),
+        now=now,
+        subject=("order", order_id),
+        payload={"expected_by": expected_by.isoformat(), "payment": payment_id},
+        dedup_key=f"funds:{order_id}:{payment_id}",
+    )
 
 
 async def schedule_shipment_deadline(
