@@ -141,6 +141,7 @@ async def test_not_yet_records_nothing_and_only_the_team_may_record(
     assert "Please press a button." in typed
     kept = await chat.press("Not yet")
     assert f"Nothing recorded: order #{order_id} still waits for its money." in kept
+    assert "other order" not in kept  # the one left waiting is this one
     assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_FUNDS
     assert (await the_payment(app)).received_at is None
 

@@ -154,11 +154,12 @@ async def finish(ctx: Ctx) -> list[Reply]:
             "Recorded: the money for order #{id} is held in escrow. The supplier has been "
             "told to ship, and the buyer that their money is held."
         ).format(id=order_id)
-    left = len(await funds.waiting(ctx.session))
+    # "Not yet" leaves this one waiting: count the others.
+    left = sum(order.id != order_id for order, _s, _p in await funds.waiting(ctx.session))
     if left:
         text += "\n" + ngettext(
-            "{n} more order waits for its money: /funds",
-            "{n} more orders wait for their money: /funds",
+            "{n} other order waits for its money: /funds",
+            "{n} other orders wait for their money: /funds",
             left,
         ).format(n=left)
     return [Reply(text=text)]

@@ -186,8 +186,8 @@ async def funds_received(ctx: NoticeCtx, reminder: Reminder) -> Reply | None:
             "<b>{title}</b>: your payment of {amount} is held in the programme's escrow account."
         ).format(title=order_title(order, supplier), amount=show(order_money(order))),
         _(
-            "The supplier has been told to ship. It is released to them only after you "
-            "confirm receipt, or the platform does."
+            "The supplier has been told to ship. The money is released to them only after "
+            "you confirm receipt, or the platform does."
         ),
     ]
     if order.delivery_deadline is not None:
