@@ -23,6 +23,11 @@ from tests.buyer_helpers import (
     get_order,
 )
 from tests.conftest import ChatDriver
+from tests.dispute_helpers import only_dispute, submit_late_claim
+
+
+async def only_dispute_id(app: App) -> int:
+    return (await only_dispute(app)).id
 
 
 async def choose_wire(chat: ChatDriver, order_id: int) -> str:
@@ -219,3 +224,35 @@ async def test_the_held_money_counts_towards_the_month(chat: ChatDriver, app: Ap
         held = await payments.month_totals(session, buyer, app.clock.now())
     assert held == chosen
     await as_buyer(chat)
+
+
+async def test_the_dispute_teams_file_says_when_the_money_was_held(
+    chat: ChatDriver, app: App, clock: FrozenClock
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await choose_wire(chat, order_id)
+    clock.advance(timedelta(days=4))
+    await funds_held(chat, order_id)
+    order = await get_order(app, order_id)
+    assert order.delivery_deadline is not None
+    clock.set(order.delivery_deadline + timedelta(days=20))
+
+    # Nothing shipped: the buyer claims late delivery, the supplier rejects, the buyer
+    # escalates, and the team opens the file.
+    assert "is submitted" in await submit_late_claim(chat, order_id)
+    dispute_id = await only_dispute_id(app)
+    await as_supplier(chat)
+    await chat.say(f"/respond {dispute_id}")
+    await chat.press("Reject the claim")
+    await chat.say("The buyer's wire arrived four days late; we load when the money is held.")
+    await chat.press("I have no files")
+    await chat.press("Send the answer")
+    await as_buyer(chat)
+    await chat.say(f"/resolve {dispute_id}")
+    await chat.press("Escalate")
+    await chat.press("Yes, escalate")
+    await chat.press("Skip")
+    await chat.say("/as team tess")
+    shown = await chat.say(f"/queue {dispute_id}")
+    assert "$20,000.00 by Wire transfer (T/T), chosen Nov 25, 2026, 9:00" in shown
+    assert "held in escrow since Nov 29, 2026, 9:00" in shown

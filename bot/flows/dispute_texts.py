@@ -559,11 +559,22 @@ async def team_file(session: AsyncSession, dispute: Dispute) -> list[Reply]:
             )
         )
     for payment in payments:
+        paid = amount(payment.amount, payment.currency)
+        method = method_name(payment.method)
+        if payment.received_at is None:
+            lines.append(
+                _("{amount} by {method} on {when}").format(
+                    amount=paid, method=method, when=moment(payment.created_at)
+                )
+            )
+            continue
+        # The money the programme holds, and since when: what a refund comes from.
         lines.append(
-            _("{amount} by {method} on {when}").format(
-                amount=amount(payment.amount, payment.currency),
-                method=method_name(payment.method),
-                when=moment(payment.created_at),
+            _("{amount} by {method}, chosen {chosen}, held in escrow since {held}").format(
+                amount=paid,
+                method=method,
+                chosen=moment(payment.created_at),
+                held=moment(payment.received_at),
             )
         )
     replies = [Reply(text=text) for text in split_text(lines)]
