@@ -328,6 +328,7 @@ async def test_goods_inspected_before_loading_ship_with_the_report_the_buyer_rec
     order_id = await shipping_started(chat, app)  # the contract: SGS inspects before loading
     asked = await chat.say("MSKU0000000")
     assert "inspection before loading" in asked and "report" in asked
+    assert "a PDF, a photo of it or an office document" in asked  # what is accepted
     # Not a report: a sentence, then a program dressed as a PDF.
     refused = await chat.say("passed, all fine")
     assert "Please send the inspection report as a file" in refused

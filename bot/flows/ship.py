@@ -126,8 +126,8 @@ async def ask_report(ctx: Ctx) -> Prompt:
     return Prompt(
         text=_(
             "The contract asks for a third-party inspection before loading. Send the "
-            "inspector's report as a file (PDF or a photo of it): the buyer receives it "
-            "with the shipping notice, and it is kept with the order."
+            "inspector's report as a file (a PDF, a photo of it or an office document): the "
+            "buyer receives it with the shipping notice, and it is kept with the order."
         ),
         accepts_file=True,
     )
