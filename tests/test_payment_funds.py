@@ -256,3 +256,56 @@ async def test_the_dispute_teams_file_says_when_the_money_was_held(
     shown = await chat.say(f"/queue {dispute_id}")
     assert "$20,000.00 by Wire transfer (T/T), chosen Nov 25, 2026, 9:00" in shown
     assert "held in escrow since Nov 29, 2026, 9:00" in shown
+
+
+async def test_a_buyer_who_has_not_sent_the_money_may_pay_another_way(
+    chat: ChatDriver, app: App
+) -> None:
+    order_id = await agreed_order(chat, app, "scarf 3000 USD")
+    await choose_wire(chat, order_id)
+    await chat.say(f"/orders {order_id}")
+    asked = await chat.press("Pay another way")
+    assert "Do this only if you have not sent the money" in asked
+    kept = await chat.press("No, keep it")
+    assert "Payment by Wire transfer (T/T) chosen" in kept
+    assert (await get_order(app, order_id)).status == OrderStatus.AWAITING_FUNDS
+
+    await chat.press("Pay another way")
+    asked = await chat.press("Yes, choose another method")
+    assert "Which card do you have?" in asked  # /pay again, from its first question
+    methods = await chat.press("Visa")
+    assert "Choose the method you will pay with." in methods
+    assert (await get_order(app, order_id)).status == OrderStatus.AGREED
+    done = await chat.press("Credit or debit card")
+    assert "payment by Credit or debit card recorded" in done
+    assert "the money takes about 1–2 hours to arrive" in done
+    told = chat.buffer.getvalue().split("── message for sam ──")[-1]
+    assert "the buyer is paying by Credit or debit card" in told
+
+    # One payment stands, the card: the wire counts against nothing, and is not asked
+    # about; the log keeps what was chosen first.
+    async with app.sessions() as session:
+        rows = (await session.scalars(select(Payment))).all()
+        buyer = await session.scalar(select(User).where(User.display_name == "you"))
+        assert buyer is not None
+        totals = await payments.month_totals(session, buyer, app.clock.now())
+        events = await order_log.events_of(session, order_id)
+    assert [p.method for p in rows] == ["credit_card"]
+    assert set(totals) == {("credit_card", "USD")}
+    withdrawn = [e for e in events if e.kind == "payment_withdrawn"]
+    assert [e.payload["method"] for e in withdrawn] == ["wire"]
+    overdue = [r.payload.get("payment") for r in await pending_of(app, reminders.FUNDS_OVERDUE)]
+    assert overdue == [rows[0].id]
+
+    # Once the money is held, there is no other way to pay.
+    await funds_held(chat, order_id)
+    await chat.say(f"/orders {order_id}")
+    assert "Pay another way" not in chat.buttons()
+
+
+async def pending_of(app: App, kind: str) -> list[Reminder]:
+    async with app.sessions() as session:
+        rows = await session.scalars(
+            select(Reminder).where(Reminder.kind == kind, Reminder.status == ReminderStatus.PENDING)
+        )
+        return list(rows.all())

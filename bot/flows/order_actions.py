@@ -20,7 +20,7 @@ from bot.flows.pay import not_found
 from bot.flows.refusals import log_refusal
 from bot.flows.replies import Reply, esc
 from bot.i18n import _, moment, ngettext
-from bot.services import amendments, cancellation, contracts, supplier_orders
+from bot.services import amendments, cancellation, contracts, payments, supplier_orders
 from bot.services import orders as service
 from bot.services.supplier_orders import Side
 from policy import is_open
@@ -84,6 +84,17 @@ def question(ctx: Ctx, order: Order, supplier: Supplier) -> Prompt | None:
             question.format(title=order_title(order, supplier)),
             yes=_("Yes, cancel it"),
             action="cancel_yes",
+            no=_("No, keep it"),
+        )
+    if asking == "repay":
+        return _yes_or_no(
+            _(
+                "Pay {title} another way? Do this only if you have not sent the money: "
+                "money already on its way is recorded when it arrives, and you would then "
+                "pay twice."
+            ).format(title=order_title(order, supplier)),
+            yes=_("Yes, choose another method"),
+            action="repay_yes",
             no=_("No, keep it"),
         )
     if asking == "receipt":
@@ -188,6 +199,8 @@ async def actions(ctx: Ctx, order: Order, side: Side) -> list[tuple[str, str, di
             found.append(("continue", _("Continue the specification"), {}))
         if status == OrderStatus.AGREED:
             found.append(("pay", _("Choose how to pay"), {}))
+        if status == OrderStatus.AWAITING_FUNDS:
+            found.append(("repay", _("Pay another way"), {}))
         if status in service.AMENDABLE:
             found.append(("amend", _("Change the specification"), {}))
         if await amendments.can_start(ctx.session, order):
@@ -210,7 +223,14 @@ async def act(
 ) -> Any:
     session, user, now, rules = ctx.session, ctx.user, ctx.now, ctx.app.rules
     offered = {name for name, _label, _extra in await actions(ctx, order, side)}
-    confirmations = {"cancel_yes", "ask_cancel_yes", "receipt_yes", "amend_paid_yes", "back"}
+    confirmations = {
+        "cancel_yes",
+        "ask_cancel_yes",
+        "receipt_yes",
+        "amend_paid_yes",
+        "repay_yes",
+        "back",
+    }
     if action not in offered | confirmations:
         # Not a button this user was shown for this order now: a stale page or a forgery.
         log_refusal(ctx, f"order action on #{order.id}", action)
@@ -218,6 +238,13 @@ async def act(
     if action == "continue":
         return StartFlow("order", f"draft:{order.id}")
     if action == "pay":
+        return StartFlow("pay", str(order.id))
+    if action == "repay":
+        ctx.data["asking"] = "repay"
+        return STAY
+    if action == "repay_yes":
+        _answering(ctx, order, "repay")  # only after "Pay another way"
+        await payments.withdraw_choice(session, order, user, now)
         return StartFlow("pay", str(order.id))
     if action == "ship":
         return StartFlow(SHIP_FLOW, str(order.id))

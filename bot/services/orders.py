@@ -25,7 +25,15 @@ from sqlalchemy.orm import contains_eager
 
 from bot.services import contracts, order_log, reminders
 from policy import ClaimWindow, CoverageType, Money, Rules, ShippingMode, claim_window
-from storage.models import ContractVersion, Evidence, Order, OrderStatus, Supplier, User
+from storage.models import (
+    ContractVersion,
+    Evidence,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Supplier,
+    User,
+)
 
 # The answers a confirmed order must have: the contract's items, shared with disputes.
 # Asked from the review and not required to confirm: the contract terms (Incoterms, place,
@@ -349,11 +357,13 @@ async def contract_of(session: AsyncSession, order: Order) -> ContractVersion | 
 
 async def choose_payment(
     session: AsyncSession, order: Order, actor: User, now: datetime, *, method: str
-) -> Order:
+) -> OrderEvent:
     """AGREED -> AWAITING_FUNDS: the buyer chose how to pay; only a contract both parties
     accepted can be paid. The money reaches the escrow account in the method's own time
     (a wire: 3-7 business days), so the supplier hears the order is being paid, not that
-    it is paid: ``funds.confirm`` moves it on when the programme holds the money."""
+    it is paid: ``funds.confirm`` moves it on when the programme holds the money.
+    Returns the choice's event: its id names this choice for good (a withdrawn choice's
+    payment row goes, and SQLite may give its id to the next one)."""
     _own(order, actor)
     if order.status == OrderStatus.CONFIRMED:
         raise NotAgreed(order.id)
@@ -364,11 +374,11 @@ async def choose_payment(
     assert version is not None
     order.status = OrderStatus.AWAITING_FUNDS
     order.updated_at = now
-    await order_log.record(
+    event = await order_log.record(
         session, order.id, actor, "buyer", "payment_chosen", now, version=version.version
     )
     await notify_supplier(session, order, reminders.PAYMENT_COMING, now, {"method": method})
-    return order
+    return event
 
 
 async def confirm_receipt(

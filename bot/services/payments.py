@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import orders, reminders
+from bot.services import order_log, orders, reminders
 from policy import (
     MethodAssessment,
     Money,
@@ -108,7 +108,7 @@ async def record_payment(
     if not method.eligible:
         raise MethodNotEligible(method.method_id)
     # Checks the owner and the status first.
-    await orders.choose_payment(session, order, actor, now, method=method.method_id)
+    choice = await orders.choose_payment(session, order, actor, now, method=method.method_id)
     payment = Payment(
         order_id=order.id,
         buyer_id=actor.id,
@@ -129,9 +129,37 @@ async def record_payment(
         buyer_id=actor.id,
         expected_by=latest_arrival(method.processing, now),
         payment_id=payment.id,
+        choice_id=choice.id,
         now=now,
     )
     return payment
+
+
+async def withdraw_choice(session: AsyncSession, order: Order, actor: User, now: datetime) -> str:
+    """AWAITING_FUNDS -> AGREED: the buyer will pay another way (a loan refused, a card
+    over its limit after all). The choice was a promise, not money: its row goes, so it
+    counts against no monthly limit, and the order's log keeps what was chosen and when.
+    Returns the withdrawn method."""
+    orders.buyers_own(order, actor)
+    payment = await payment_of(session, order)
+    if order.status != OrderStatus.AWAITING_FUNDS or payment is None:
+        raise orders.WrongStatus(order, (OrderStatus.AWAITING_FUNDS,))
+    await order_log.record(
+        session,
+        order.id,
+        actor,
+        "buyer",
+        "payment_withdrawn",
+        now,
+        method=payment.method,
+        chosen_at=payment.created_at.isoformat(),
+    )
+    await session.delete(payment)
+    await reminders.cancel_for_order(session, order_id=order.id, kinds=(reminders.FUNDS_OVERDUE,))
+    order.status = OrderStatus.AGREED
+    order.updated_at = now
+    await session.flush()
+    return payment.method
 
 
 def _in_currency(fee: Money | None, currency: str) -> Decimal | None:

@@ -89,6 +89,7 @@ async def schedule_funds_overdue(
     buyer_id: int,
     expected_by: datetime,
     payment_id: int,
+    choice_id: int,
     now: datetime,
 ) -> None:
     """If the money is not recorded by then, ask the buyer whether they sent it."""
@@ -100,7 +101,7 @@ async def schedule_funds_overdue(
         now=now,
         subject=("order", order_id),
         payload={"expected_by": expected_by.isoformat(), "payment": payment_id},
-        dedup_key=f"funds:{order_id}:{payment_id}",
+        dedup_key=f"funds:{order_id}:{choice_id}",
     )
 
 
