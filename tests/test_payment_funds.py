@@ -5,16 +5,19 @@ In the terminal chat, every side played by one person (``/as``)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import FrozenClock
-from bot.services import order_log, payments, reminders
+from bot.services import funds, order_log, payments, reminders
 from policy import Processing, latest_arrival
 from storage.models import OrderStatus, Payment, Reminder, ReminderStatus, User
+from storage.users import get_or_create_user
+from storage.writes import write_transaction
 from tests.buyer_helpers import (
     agreed_order,
     as_buyer,
@@ -309,3 +312,45 @@ async def pending_of(app: App, kind: str) -> list[Reminder]:
             select(Reminder).where(Reminder.kind == kind, Reminder.status == ReminderStatus.PENDING)
         )
         return list(rows.all())
+
+
+async def test_two_members_confirming_at_once_record_the_money_once(
+    chat: ChatDriver, app: App
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await choose_wire(chat, order_id)
+    async with app.sessions() as session, session.begin():
+        members = [
+            (
+                await get_or_create_user(
+                    session,
+                    900100 + n,
+                    display_name=f"m{n}",
+                    locale="en",
+                    timezone="UTC",
+                    now=app.clock.now(),
+                )
+            )[0]
+            for n in (1, 2)
+        ]
+
+    async def confirm(member: User) -> str:
+        try:
+            # The path an update's unit of work takes (one writer queue on SQLite).
+            async with write_transaction(app.sessions) as session:
+                actor = await session.get(User, member.id)
+                assert actor is not None
+                await funds.confirm(session, order_id, actor, is_team=True, now=app.clock.now())
+        except funds.FundsRefused:
+            return "refused"
+        return "recorded"
+
+    results = await asyncio.gather(*(confirm(member) for member in members))
+    assert sorted(results) == ["recorded", "refused"]
+    async with app.sessions() as session:
+        events = await order_log.events_of(session, order_id)
+        notices = await session.scalar(
+            select(func.count()).where(Reminder.kind == reminders.ORDER_PAID)
+        )
+    assert [e.kind for e in events].count("paid") == 1
+    assert notices == 1

@@ -45,13 +45,15 @@ async def waiting(session: AsyncSession) -> list[tuple[Order, Supplier, Payment]
 
 
 async def pending(
-    session: AsyncSession, order_id: int, actor: User, *, is_team: bool
+    session: AsyncSession, order_id: int, actor: User, *, is_team: bool, lock: bool = False
 ) -> tuple[Order, Payment]:
     """The order and its payment, for a team member to confirm; anyone else, a party to
-    the order included, meets ``Forbidden``: nobody records money for their own deal."""
+    the order included, meets ``Forbidden``: nobody records money for their own deal.
+    ``lock``: hold the order's row until commit (PostgreSQL), so two members confirming
+    at once record it once; SQLite's single writer already orders them."""
     if not is_team or not 0 < order_id <= orders.MAX_ID:
         raise Forbidden()
-    order = await session.get(Order, order_id)
+    order = await session.get(Order, order_id, with_for_update=lock, populate_existing=lock)
     if order is None or order.buyer_id == actor.id:
         raise Forbidden()
     supplier = await orders.supplier_of(session, order)
@@ -67,7 +69,7 @@ async def confirm(
     session: AsyncSession, order_id: int, actor: User, *, is_team: bool, now: datetime
 ) -> tuple[Order, Payment]:
     """AWAITING_FUNDS -> AWAITING_SHIPMENT ("Waiting for supplier to ship order", ch4)."""
-    order, payment = await pending(session, order_id, actor, is_team=is_team)
+    order, payment = await pending(session, order_id, actor, is_team=is_team, lock=True)
     payment.received_at = now
     order.status = OrderStatus.AWAITING_SHIPMENT
     order.paid_at = now
