@@ -9,13 +9,15 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.services import funds, order_log, payments, reminders
+from bot.services import orders as order_service
 from policy import Processing, latest_arrival
-from storage.models import OrderStatus, Payment, Reminder, ReminderStatus, User
+from storage.models import Order, OrderStatus, Payment, Reminder, ReminderStatus, User
 from storage.users import get_or_create_user
 from storage.writes import write_transaction
 from tests.buyer_helpers import (
@@ -354,3 +356,52 @@ async def test_two_members_confirming_at_once_record_the_money_once(
         )
     assert [e.kind for e in events].count("paid") == 1
     assert notices == 1
+
+
+@pytest.mark.parametrize("buyer_action", ["withdraw", "cancel"])
+async def test_the_buyer_changing_course_while_the_team_records_leaves_one_story(
+    chat: ChatDriver, app: App, buyer_action: str
+) -> None:
+    order_id = await agreed_order(chat, app)
+    await choose_wire(chat, order_id)
+    async with app.sessions() as session, session.begin():
+        member, _new = await get_or_create_user(
+            session, 900101, display_name="m1", locale="en", timezone="UTC", now=app.clock.now()
+        )
+
+    async def team() -> str:
+        try:
+            async with write_transaction(app.sessions) as session:
+                actor = await session.get(User, member.id)
+                assert actor is not None
+                await funds.confirm(session, order_id, actor, is_team=True, now=app.clock.now())
+        except funds.FundsRefused:
+            return "refused"
+        return "recorded"
+
+    async def buyer() -> str:
+        try:
+            async with write_transaction(app.sessions) as session:
+                user = await session.scalar(select(User).where(User.display_name == "you"))
+                order = await session.get(Order, order_id)
+                assert user is not None and order is not None
+                if buyer_action == "withdraw":
+                    await payments.withdraw_choice(session, order, user, app.clock.now())
+                else:
+                    await order_service.cancel(session, order, user, app.clock.now())
+        except order_service.WrongStatus:
+            return "refused"
+        return "done"
+
+    results = set(await asyncio.gather(team(), buyer()))
+    assert results in ({"recorded", "refused"}, {"refused", "done"})
+    order = await get_order(app, order_id)
+    async with app.sessions() as session:
+        kinds = [e.kind for e in await order_log.events_of(session, order_id)]
+        held = await session.scalar(select(Payment).where(Payment.received_at.is_not(None)))
+    if "recorded" in results:  # the money is held: the supplier ships, nothing undone
+        assert order.status == OrderStatus.AWAITING_SHIPMENT and held is not None
+        assert "payment_withdrawn" not in kinds and "cancelled" not in kinds
+    else:
+        assert order.status in (OrderStatus.AGREED, OrderStatus.CANCELLED) and held is None
+        assert "paid" not in kinds

@@ -114,6 +114,12 @@ def buyers_own(order: Order | None, actor: User) -> Order:
 _own = buyers_own  # the short name this module's transitions use
 
 
+async def hold(session: AsyncSession, order: Order) -> None:
+    """Read the order again and keep its row until commit (PostgreSQL): a transition the
+    team may make at the same moment (``funds.confirm``) then waits, or finds it moved."""
+    await session.refresh(order, with_for_update=True)
+
+
 def _expect(order: Order, *statuses: OrderStatus) -> None:
     if order.status not in statuses:
         raise WrongStatus(order, statuses)
@@ -307,6 +313,7 @@ async def amend(session: AsyncSession, order: Order, actor: User, now: datetime)
 
 async def cancel(session: AsyncSession, order: Order, actor: User, now: datetime) -> Order:
     _own(order, actor)
+    await hold(session, order)  # awaiting funds, the team may be recording the money
     _expect(order, *CANCELLABLE)
     if order.paid_at is not None:
         # A paid order being amended is still paid: cancelled only by agreement.

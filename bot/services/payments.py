@@ -141,6 +141,7 @@ async def withdraw_choice(session: AsyncSession, order: Order, actor: User, now:
     counts against no monthly limit, and the order's log keeps what was chosen and when.
     Returns the withdrawn method."""
     orders.buyers_own(order, actor)
+    await orders.hold(session, order)  # the team may be recording the money right now
     payment = await payment_of(session, order)
     if order.status != OrderStatus.AWAITING_FUNDS or payment is None:
         raise orders.WrongStatus(order, (OrderStatus.AWAITING_FUNDS,))
