@@ -316,38 +316,40 @@ async def pending_of(app: App, kind: str) -> list[Reminder]:
         return list(rows.all())
 
 
+async def team_member(app: App, telegram_id: int) -> User:
+    async with app.sessions() as session, session.begin():
+        member, _new = await get_or_create_user(
+            session,
+            telegram_id,
+            display_name=f"member {telegram_id}",
+            locale="en",
+            timezone="UTC",
+            now=app.clock.now(),
+        )
+        return member
+
+
+async def team_confirms(app: App, order_id: int, member: User) -> str:
+    """The team's confirmation on the path an update's unit of work takes (on SQLite,
+    the one writer queue): "recorded", or "refused" when the order had moved on."""
+    try:
+        async with write_transaction(app.sessions) as session:
+            actor = await session.get(User, member.id)
+            assert actor is not None
+            await funds.confirm(session, order_id, actor, is_team=True, now=app.clock.now())
+    except funds.FundsRefused:
+        return "refused"
+    return "recorded"
+
+
 async def test_two_members_confirming_at_once_record_the_money_once(
     chat: ChatDriver, app: App
 ) -> None:
     order_id = await agreed_order(chat, app)
     await choose_wire(chat, order_id)
-    async with app.sessions() as session, session.begin():
-        members = [
-            (
-                await get_or_create_user(
-                    session,
-                    900100 + n,
-                    display_name=f"m{n}",
-                    locale="en",
-                    timezone="UTC",
-                    now=app.clock.now(),
-                )
-            )[0]
-            for n in (1, 2)
-        ]
+    members = [await team_member(app, 900100 + n) for n in (1, 2)]
 
-    async def confirm(member: User) -> str:
-        try:
-            # The path an update's unit of work takes (one writer queue on SQLite).
-            async with write_transaction(app.sessions) as session:
-                actor = await session.get(User, member.id)
-                assert actor is not None
-                await funds.confirm(session, order_id, actor, is_team=True, now=app.clock.now())
-        except funds.FundsRefused:
-            return "refused"
-        return "recorded"
-
-    results = await asyncio.gather(*(confirm(member) for member in members))
+    results = await asyncio.gather(*(team_confirms(app, order_id, m) for m in members))
     assert sorted(results) == ["recorded", "refused"]
     async with app.sessions() as session:
         events = await order_log.events_of(session, order_id)
@@ -364,20 +366,7 @@ async def test_the_buyer_changing_course_while_the_team_records_leaves_one_story
 ) -> None:
     order_id = await agreed_order(chat, app)
     await choose_wire(chat, order_id)
-    async with app.sessions() as session, session.begin():
-        member, _new = await get_or_create_user(
-            session, 900101, display_name="m1", locale="en", timezone="UTC", now=app.clock.now()
-        )
-
-    async def team() -> str:
-        try:
-            async with write_transaction(app.sessions) as session:
-                actor = await session.get(User, member.id)
-                assert actor is not None
-                await funds.confirm(session, order_id, actor, is_team=True, now=app.clock.now())
-        except funds.FundsRefused:
-            return "refused"
-        return "recorded"
+    member = await team_member(app, 900101)
 
     async def buyer() -> str:
         try:
@@ -393,7 +382,7 @@ async def test_the_buyer_changing_course_while_the_team_records_leaves_one_story
             return "refused"
         return "done"
 
-    results = set(await asyncio.gather(team(), buyer()))
+    results = set(await asyncio.gather(team_confirms(app, order_id, member), buyer()))
     assert results in ({"recorded", "refused"}, {"refused", "done"})
     order = await get_order(app, order_id)
     async with app.sessions() as session:
