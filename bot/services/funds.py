@@ -19,11 +19,13 @@ from bot.services import order_log, orders, payments, reminders
 from bot.services.authz import Forbidden
 from storage.models import Order, OrderStatus, Payment, Supplier, User
 
-QUEUE_LENGTH = 20  # the list the team picks from; older ones first, the rest by number
+# The list the team picks from, the longest waiting first; any other is opened by its
+# number (/funds ORDER).
+QUEUE_LENGTH = 20
 
 
 class FundsRefused(ValueError):
-    """The order is not waiting for its money (any more): ``status`` says where it is."""
+    """The order is not waiting for its money (any more); ``order`` says where it is."""
 
     def __init__(self, order: Order) -> None:
         super().__init__(order.id, order.status)
