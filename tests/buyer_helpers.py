@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.handlers.terminal import OUTPUT_DIR, terminal_user_id
-from storage.models import Order, Supplier, User
+from storage.models import Order, Reminder, ReminderStatus, Supplier, User
 from tests.conftest import ChatDriver
 
 # A precise answer to every question of /order, in order (buttons start with "press:").
@@ -146,6 +146,28 @@ async def agreed_order(
     assert "You accepted version" in accepted, accepted
     await as_buyer(chat)
     return order_id
+
+
+async def choose_wire(chat: ChatDriver, order_id: int) -> str:
+    """The buyer (from the United States, with a Visa card when asked) picks the wire in
+    /pay; the reply to the choice."""
+    await chat.say(f"/pay {order_id}")
+    if "United States" in chat.buttons():  # asked once: the country is kept
+        await chat.press("United States")
+    if "Visa" in chat.buttons():
+        await chat.press("Visa")
+    return await chat.press("Wire transfer")
+
+
+async def pending_reminders(app: App, kind: str) -> list[Reminder]:
+    """The reminders of ``kind`` still to go, the soonest first."""
+    async with app.sessions() as session:
+        rows = await session.scalars(
+            select(Reminder)
+            .where(Reminder.kind == kind, Reminder.status == ReminderStatus.PENDING)
+            .order_by(Reminder.due_at)
+        )
+        return list(rows.all())
 
 
 async def funds_held(chat: ChatDriver, order_id: int, member: str = "tess") -> str:

@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.flows.replies import Incoming, Sender
 from bot.handlers.terminal import terminal_user_id
 from bot.services import reminders
-from storage.models import OrderStatus, Reminder, ReminderStatus
+from storage.models import OrderStatus
 from tests.buyer_helpers import (
     agreed_order,
+    choose_wire,
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
     funds_held,
     get_order,
     pdf_text,
+    pending_reminders,
     saved_files,
     ship_order,
 )
@@ -28,24 +28,9 @@ from tests.conftest import ChatDriver
 
 async def paid_order(chat: ChatDriver, app: App, query: str = "scarf 20000 USD") -> int:
     order_id = await agreed_order(chat, app, query)
-    await chat.say(f"/pay {order_id}")
-    if "United States" in chat.buttons():  # asked once: the country is kept
-        await chat.press("United States")
-    if "Visa" in chat.buttons():
-        await chat.press("Visa")
-    await chat.press("Wire transfer")
+    await choose_wire(chat, order_id)
     await funds_held(chat, order_id)
     return order_id
-
-
-async def pending(app: App, kind: str) -> list[Reminder]:
-    async with app.sessions() as session:
-        rows = await session.scalars(
-            select(Reminder)
-            .where(Reminder.kind == kind, Reminder.status == ReminderStatus.PENDING)
-            .order_by(Reminder.due_at)
-        )
-        return list(rows.all())
 
 
 async def test_from_payment_to_receipt_and_the_claim_window(
@@ -58,13 +43,13 @@ async def test_from_payment_to_receipt_and_the_claim_window(
     detail = await chat.press("#1 Hangzhou")
     assert "Paid: Nov 25, 2026" in detail and "by Wire transfer (T/T)" in detail
     assert "I received the goods" not in chat.buttons()  # not before shipping
-    assert len(await pending(app, reminders.SHIPMENT_OVERDUE)) == 1
+    assert len(await pending_reminders(app, reminders.SHIPMENT_OVERDUE)) == 1
 
     clock.advance(timedelta(days=20))
     shipped = await ship_order(chat, order_id)
     assert "has shipped." in shipped  # the buyer's notice
-    assert await pending(app, reminders.SHIPMENT_OVERDUE) == []  # nothing is overdue now
-    assert len(await pending(app, reminders.AUTO_RECEIPT)) == 1
+    assert await pending_reminders(app, reminders.SHIPMENT_OVERDUE) == []  # nothing is overdue now
+    assert len(await pending_reminders(app, reminders.AUTO_RECEIPT)) == 1
     shown = await chat.say(f"/orders {order_id}")
     assert "Status: Shipped: waiting for the buyer to confirm receipt" in shown
     assert "I received the goods" in chat.buttons()
@@ -80,9 +65,9 @@ async def test_from_payment_to_receipt_and_the_claim_window(
     order = await get_order(app, order_id)
     assert order.status == OrderStatus.COMPLETE
     assert order.receipt_confirmed_at == received_at
-    assert await pending(app, reminders.AUTO_RECEIPT) == []  # the buyer did it first
+    assert await pending_reminders(app, reminders.AUTO_RECEIPT) == []  # the buyer did it first
     deadline = received_at + timedelta(days=30)
-    claim = await pending(app, reminders.CLAIM_WINDOW_CLOSING)
+    claim = await pending_reminders(app, reminders.CLAIM_WINDOW_CLOSING)
     assert [r.due_at for r in claim] == [
         deadline - timedelta(days=7),
         deadline - timedelta(days=3),

@@ -35,6 +35,7 @@ from tests.buyer_helpers import (
     as_buyer,
     as_supplier,
     bind_supplier,
+    choose_wire,
     confirmed_order,
     files_in_tmp,  # noqa: F401  (fixture)
     funds_held,
@@ -64,12 +65,7 @@ async def versions(app: App, order_id: int) -> list[ContractVersion]:
 
 
 async def pay(chat: ChatDriver, order_id: int) -> str:
-    await chat.say(f"/pay {order_id}")
-    if "United States" in chat.buttons():
-        await chat.press("United States")
-    if "Visa" in chat.buttons():
-        await chat.press("Visa")
-    chosen = await chat.press("Wire transfer")
+    chosen = await choose_wire(chat, order_id)
     await funds_held(chat, order_id)
     return chosen
 

@@ -17,42 +17,20 @@ from bot.clock import FrozenClock
 from bot.services import funds, order_log, payments, reminders
 from bot.services import orders as order_service
 from policy import Processing, latest_arrival
-from storage.models import Order, OrderStatus, Payment, Reminder, ReminderStatus, User
+from storage.models import Order, OrderStatus, Payment, Reminder, User
 from storage.users import get_or_create_user
 from storage.writes import write_transaction
 from tests.buyer_helpers import (
     agreed_order,
     as_buyer,
     as_supplier,
+    choose_wire,
     funds_held,
     get_order,
+    pending_reminders,
 )
 from tests.conftest import ChatDriver
 from tests.dispute_helpers import only_dispute, submit_late_claim
-
-
-async def only_dispute_id(app: App) -> int:
-    return (await only_dispute(app)).id
-
-
-async def choose_wire(chat: ChatDriver, order_id: int) -> str:
-    await chat.say(f"/pay {order_id}")
-    if "United States" in chat.buttons():
-        await chat.press("United States")
-    if "Visa" in chat.buttons():
-        await chat.press("Visa")
-    return await chat.press("Wire transfer")
-
-
-async def overdue_checks(app: App) -> list[Reminder]:
-    async with app.sessions() as session:
-        rows = await session.scalars(
-            select(Reminder).where(
-                Reminder.kind == reminders.SHIPMENT_OVERDUE,
-                Reminder.status == ReminderStatus.PENDING,
-            )
-        )
-        return list(rows.all())
 
 
 async def the_payment(app: App) -> Payment:
@@ -72,7 +50,7 @@ async def test_the_supplier_ships_only_once_the_team_records_the_money(
     told = chat.buffer.getvalue().split("── message for sam ──")[-1]
     assert "the buyer is paying by Wire transfer (T/T)" in told
     assert "Please do not ship yet" in told
-    assert await overdue_checks(app) == []
+    assert await pending_reminders(app, reminders.SHIPMENT_OVERDUE) == []
 
     # The supplier's page says so, and offers no way to mark it shipped.
     await as_supplier(chat)
@@ -101,7 +79,7 @@ async def test_the_supplier_ships_only_once_the_team_records_the_money(
     assert order.status == OrderStatus.AWAITING_SHIPMENT
     assert order.paid_at == clock.now()
     assert (await the_payment(app)).received_at == clock.now()
-    [overdue] = await overdue_checks(app)
+    [overdue] = await pending_reminders(app, reminders.SHIPMENT_OVERDUE)
     assert overdue.due_at == order.delivery_deadline
     async with app.sessions() as session:
         events = await order_log.events_of(session, order_id)
@@ -245,7 +223,7 @@ async def test_the_dispute_teams_file_says_when_the_money_was_held(
     # Nothing shipped: the buyer claims late delivery, the supplier rejects, the buyer
     # escalates, and the team opens the file.
     assert "is submitted" in await submit_late_claim(chat, order_id)
-    dispute_id = await only_dispute_id(app)
+    dispute_id = (await only_dispute(app)).id
     await as_supplier(chat)
     await chat.say(f"/respond {dispute_id}")
     await chat.press("Reject the claim")
@@ -299,21 +277,15 @@ async def test_a_buyer_who_has_not_sent_the_money_may_pay_another_way(
     assert set(totals) == {("credit_card", "USD")}
     withdrawn = [e for e in events if e.kind == "payment_withdrawn"]
     assert [e.payload["method"] for e in withdrawn] == ["wire"]
-    overdue = [r.payload.get("payment") for r in await pending_of(app, reminders.FUNDS_OVERDUE)]
+    overdue = [
+        r.payload.get("payment") for r in await pending_reminders(app, reminders.FUNDS_OVERDUE)
+    ]
     assert overdue == [rows[0].id]
 
     # Once the money is held, there is no other way to pay.
     await funds_held(chat, order_id)
     await chat.say(f"/orders {order_id}")
     assert "Pay another way" not in chat.buttons()
-
-
-async def pending_of(app: App, kind: str) -> list[Reminder]:
-    async with app.sessions() as session:
-        rows = await session.scalars(
-            select(Reminder).where(Reminder.kind == kind, Reminder.status == ReminderStatus.PENDING)
-        )
-        return list(rows.all())
 
 
 async def team_member(app: App, telegram_id: int) -> User:
